@@ -1,0 +1,40 @@
+//! `rds-backup-sim`: replay scenarios (and, in later layers, simulate fleets and serve the
+//! Alibaba RPC API). The only place besides the emulator that touches files and clocks.
+
+mod replay;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// A deterministic simulator of Alibaba Cloud RDS backup state and its CreateBackup rules.
+#[derive(Parser)]
+#[command(name = "rds-backup-sim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Applies a JSON Lines scenario to a fresh simulation; one JSON answer per operation.
+    Replay {
+        /// The scenario file, or `-` for standard input.
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Replay { file } => replay::run(&file),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("rds-backup-sim: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

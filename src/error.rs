@@ -1,0 +1,365 @@
+//! The one error table: every wire error the simulator answers, with its code, HTTP
+//! status and exact message (create-backup.md, scenario-format.md).
+//!
+//! Each operation has its own error enum (in `ops/`), whose variants carry their deciding
+//! context and map to an [`ErrorCode`] with an exhaustive `match`. The code, status and
+//! message of an [`ErrorCode`] come from [`ErrorCode::spec`] only; the golden test in
+//! this file lists every row.
+
+use std::borrow::Cow;
+
+/// One row of the error table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorSpec {
+    /// The wire `Code`.
+    pub code: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// The exact `Message` (for `Sim.*` codes, a generic one; their errors carry details).
+    pub message: &'static str,
+}
+
+/// Every distinct (code, status, message) the simulator answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// CB-1, CB-14 and every missing required parameter.
+    RequiredParamNotFound,
+    /// CB-2, CB-11, CB-12.
+    InvalidBackupMethod,
+    /// CB-3, CB-13.
+    BackupTypeNotSupport,
+    /// CB-4.
+    ParametersInvalid,
+    /// CB-5.
+    InvalidDbNameFormat,
+    /// CB-6: CreateBackup's unknown instance.
+    CreateBackupInstanceNotFound,
+    /// Unknown instance for DescribeBackupTasks, DescribeBackups, DeleteBackup, DescribeBackupPolicy.
+    DescribeInstanceNotFound,
+    /// Unknown instance for DescribeDBInstanceAttribute (404).
+    InstanceIdNotFound,
+    /// Unknown instance for ModifyBackupPolicy (400).
+    PolicyInstanceIdNotFound,
+    /// CB-7 and the other operations' read-only check.
+    ReadOnlyInstance,
+    /// CB-8 and DeleteBackup's engine/category check.
+    IncorrectInstanceType,
+    /// CB-9 and DeleteBackup's state check.
+    IncorrectInstanceState,
+    /// CB-10.
+    IncorrectLockMode,
+    /// CB-15.
+    DatabaseNotFound,
+    /// CB-16.
+    BackupJobExists,
+    /// CB-17.
+    ExceededBackupTimes,
+    /// A filter value outside its list.
+    InvalidParametersFormat,
+    /// DescribeBackups `StartTime`.
+    InvalidStartTime,
+    /// DescribeBackups `EndTime`.
+    InvalidEndTime,
+    /// DescribeBackups end not after start.
+    InvalidParameterCombination,
+    /// DescribeBackups `PageNumber`.
+    InvalidPageNumber,
+    /// DescribeBackups `PageSize`.
+    InvalidPageSize,
+    /// DeleteBackup without `BackupId`.
+    ParameterLeastAssociate,
+    /// DeleteBackup with more than 100 ids.
+    DeleteBackupSetNumExceed,
+    /// DeleteBackup with an id that is not a set of the instance.
+    BackupSetNotFound,
+    /// A backup policy time that is not `HH:mmZ-HH:mmZ` with a later end.
+    InvalidPreferredBackupTime,
+    /// An unknown action.
+    InvalidAction,
+    /// `Sim.InvalidParameter`.
+    SimInvalidParameter,
+    /// `Sim.InstanceAlreadyExists`.
+    SimInstanceAlreadyExists,
+    /// `Sim.InstanceNotFound`.
+    SimInstanceNotFound,
+    /// `Sim.NoActiveJob`.
+    SimNoActiveJob,
+    /// `Sim.TimeWentBackwards` (rule T-1).
+    SimTimeWentBackwards,
+    /// `Sim.MalformedLine`.
+    SimMalformedLine,
+}
+
+impl ErrorCode {
+    /// Every row, in the order of the table.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::RequiredParamNotFound,
+        ErrorCode::InvalidBackupMethod,
+        ErrorCode::BackupTypeNotSupport,
+        ErrorCode::ParametersInvalid,
+        ErrorCode::InvalidDbNameFormat,
+        ErrorCode::CreateBackupInstanceNotFound,
+        ErrorCode::DescribeInstanceNotFound,
+        ErrorCode::InstanceIdNotFound,
+        ErrorCode::PolicyInstanceIdNotFound,
+        ErrorCode::ReadOnlyInstance,
+        ErrorCode::IncorrectInstanceType,
+        ErrorCode::IncorrectInstanceState,
+        ErrorCode::IncorrectLockMode,
+        ErrorCode::DatabaseNotFound,
+        ErrorCode::BackupJobExists,
+        ErrorCode::ExceededBackupTimes,
+        ErrorCode::InvalidParametersFormat,
+        ErrorCode::InvalidStartTime,
+        ErrorCode::InvalidEndTime,
+        ErrorCode::InvalidParameterCombination,
+        ErrorCode::InvalidPageNumber,
+        ErrorCode::InvalidPageSize,
+        ErrorCode::ParameterLeastAssociate,
+        ErrorCode::DeleteBackupSetNumExceed,
+        ErrorCode::BackupSetNotFound,
+        ErrorCode::InvalidPreferredBackupTime,
+        ErrorCode::InvalidAction,
+        ErrorCode::SimInvalidParameter,
+        ErrorCode::SimInstanceAlreadyExists,
+        ErrorCode::SimInstanceNotFound,
+        ErrorCode::SimNoActiveJob,
+        ErrorCode::SimTimeWentBackwards,
+        ErrorCode::SimMalformedLine,
+    ];
+
+    /// The table.
+    pub const fn spec(self) -> ErrorSpec {
+        const fn row(code: &'static str, status: u16, message: &'static str) -> ErrorSpec {
+            ErrorSpec {
+                code,
+                status,
+                message,
+            }
+        }
+        match self {
+            ErrorCode::RequiredParamNotFound => row(
+                "RequiredParam.NotFound",
+                400,
+                "Required input param is not found.",
+            ),
+            ErrorCode::InvalidBackupMethod => row(
+                "InvalidBackupMethod.ValueNotSupport",
+                400,
+                "The specified parameter \"BackupMethod\" is not valid.",
+            ),
+            ErrorCode::BackupTypeNotSupport => row(
+                "BackupType.NotSupport",
+                400,
+                "the specified backup type not support",
+            ),
+            ErrorCode::ParametersInvalid => row(
+                "Parameters.Invalid",
+                400,
+                "Parameter error, please check the parameters.",
+            ),
+            ErrorCode::InvalidDbNameFormat => row(
+                "InvalidDBName.Format",
+                400,
+                "Specified DB name is not valid.",
+            ),
+            ErrorCode::CreateBackupInstanceNotFound => row(
+                "InvalidDBInstanceName.NotFound",
+                404,
+                "The database instance does not exist.",
+            ),
+            ErrorCode::DescribeInstanceNotFound => row(
+                "InvalidDBInstanceName.NotFound",
+                404,
+                "Invalid DBInstanceId NotFound.",
+            ),
+            ErrorCode::InstanceIdNotFound => row(
+                "InvalidDBInstanceId.NotFound",
+                404,
+                "The DBInstanceId provided does not exist in records.",
+            ),
+            ErrorCode::PolicyInstanceIdNotFound => row(
+                "InvalidDBInstanceId.NotFound",
+                400,
+                "The DBInstanceId provided does not exist in records.",
+            ),
+            ErrorCode::ReadOnlyInstance => row(
+                "ReadDBInstanceNotSupport",
+                400,
+                "The operation is not permitted due to type of the instance.",
+            ),
+            ErrorCode::IncorrectInstanceType => row(
+                "IncorrectDBInstanceType",
+                403,
+                "Current DB instance engine and type does not support operations.",
+            ),
+            ErrorCode::IncorrectInstanceState => row(
+                "IncorrectDBInstanceState",
+                403,
+                "Current DB instance state does not support this operation.",
+            ),
+            ErrorCode::IncorrectLockMode => row(
+                "IncorrectDBInstanceLockMode.ValueNotSupported",
+                400,
+                "The Current DB instance lock mode does not support this operation.",
+            ),
+            ErrorCode::DatabaseNotFound => row(
+                "InvalidDB.NotFound",
+                404,
+                "Specified db does not exist or DB status does not support this operation.",
+            ),
+            ErrorCode::BackupJobExists => row(
+                "BackupJobExists",
+                400,
+                "A backup job already exists in the specified DB instance.",
+            ),
+            ErrorCode::ExceededBackupTimes => {
+                row("Exceeded.BackupTimes", 403, "The backup times exceeds.")
+            }
+            ErrorCode::InvalidParametersFormat => row(
+                "InvalidParameters.Format",
+                400,
+                "Specified parameter is not valid",
+            ),
+            ErrorCode::InvalidStartTime => row(
+                "InvalidStartTime.Format",
+                400,
+                "Specified start time is not valid.",
+            ),
+            ErrorCode::InvalidEndTime => row(
+                "InvalidEndTime.Format",
+                400,
+                "Specified end time is not valid.",
+            ),
+            ErrorCode::InvalidParameterCombination => row(
+                "InvalidParameterCombination",
+                400,
+                "The end time must be greater than the start time",
+            ),
+            ErrorCode::InvalidPageNumber => row(
+                "InvalidPageNumbers.Malformed",
+                400,
+                "Specified page number is not valid.",
+            ),
+            ErrorCode::InvalidPageSize => row(
+                "InvalidMaxRecordsPerPage.Malformed",
+                403,
+                "Specified record number is not valid.",
+            ),
+            ErrorCode::ParameterLeastAssociate => row(
+                "ParameterLeastAssociate",
+                400,
+                "Must input at least one optional parameter",
+            ),
+            ErrorCode::DeleteBackupSetNumExceed => row(
+                "DeleteBackupSetNumExceed",
+                400,
+                "Delete backup set number is more than 100.",
+            ),
+            ErrorCode::BackupSetNotFound => row(
+                "InvalidBackupSetID.NotFound",
+                404,
+                "Specified backup set ID does not exist.",
+            ),
+            ErrorCode::InvalidPreferredBackupTime => row(
+                "InvalidPreferredBackupTime.Format",
+                400,
+                "Specified preferred backup time is not valid.",
+            ),
+            ErrorCode::InvalidAction => row(
+                "InvalidAction.NotFound",
+                404,
+                "Specified api is not found, please check your url and method.",
+            ),
+            ErrorCode::SimInvalidParameter => {
+                row("Sim.InvalidParameter", 400, "A parameter is not valid.")
+            }
+            ErrorCode::SimInstanceAlreadyExists => row(
+                "Sim.InstanceAlreadyExists",
+                400,
+                "The instance already exists.",
+            ),
+            ErrorCode::SimInstanceNotFound => {
+                row("Sim.InstanceNotFound", 404, "The instance does not exist.")
+            }
+            ErrorCode::SimNoActiveJob => row(
+                "Sim.NoActiveJob",
+                404,
+                "The instance has no active backup job.",
+            ),
+            ErrorCode::SimTimeWentBackwards => row(
+                "Sim.TimeWentBackwards",
+                400,
+                "The time is earlier than the simulation clock.",
+            ),
+            ErrorCode::SimMalformedLine => row(
+                "Sim.MalformedLine",
+                400,
+                "The line is not a JSON object with an Action.",
+            ),
+        }
+    }
+}
+
+/// An error that is answered on the wire: its row in the table and its message.
+pub trait WireError {
+    /// The row of the error table.
+    fn error_code(&self) -> ErrorCode;
+
+    /// The `Message`: the table's, unless the error names what was wrong (`Sim.*` codes).
+    fn message(&self) -> Cow<'static, str> {
+        Cow::Borrowed(self.error_code().spec().message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[rustfmt::skip]
+    /// The golden table: every row's code, status and message, spelled out once more.
+    #[test]
+    fn golden_error_table() {
+        let expected: &[(ErrorCode, &str, u16, &str)] = &[
+            (ErrorCode::RequiredParamNotFound, "RequiredParam.NotFound", 400, "Required input param is not found."),
+            (ErrorCode::InvalidBackupMethod, "InvalidBackupMethod.ValueNotSupport", 400, "The specified parameter \"BackupMethod\" is not valid."),
+            (ErrorCode::BackupTypeNotSupport, "BackupType.NotSupport", 400, "the specified backup type not support"),
+            (ErrorCode::ParametersInvalid, "Parameters.Invalid", 400, "Parameter error, please check the parameters."),
+            (ErrorCode::InvalidDbNameFormat, "InvalidDBName.Format", 400, "Specified DB name is not valid."),
+            (ErrorCode::CreateBackupInstanceNotFound, "InvalidDBInstanceName.NotFound", 404, "The database instance does not exist."),
+            (ErrorCode::DescribeInstanceNotFound, "InvalidDBInstanceName.NotFound", 404, "Invalid DBInstanceId NotFound."),
+            (ErrorCode::InstanceIdNotFound, "InvalidDBInstanceId.NotFound", 404, "The DBInstanceId provided does not exist in records."),
+            (ErrorCode::PolicyInstanceIdNotFound, "InvalidDBInstanceId.NotFound", 400, "The DBInstanceId provided does not exist in records."),
+            (ErrorCode::ReadOnlyInstance, "ReadDBInstanceNotSupport", 400, "The operation is not permitted due to type of the instance."),
+            (ErrorCode::IncorrectInstanceType, "IncorrectDBInstanceType", 403, "Current DB instance engine and type does not support operations."),
+            (ErrorCode::IncorrectInstanceState, "IncorrectDBInstanceState", 403, "Current DB instance state does not support this operation."),
+            (ErrorCode::IncorrectLockMode, "IncorrectDBInstanceLockMode.ValueNotSupported", 400, "The Current DB instance lock mode does not support this operation."),
+            (ErrorCode::DatabaseNotFound, "InvalidDB.NotFound", 404, "Specified db does not exist or DB status does not support this operation."),
+            (ErrorCode::BackupJobExists, "BackupJobExists", 400, "A backup job already exists in the specified DB instance."),
+            (ErrorCode::ExceededBackupTimes, "Exceeded.BackupTimes", 403, "The backup times exceeds."),
+            (ErrorCode::InvalidParametersFormat, "InvalidParameters.Format", 400, "Specified parameter is not valid"),
+            (ErrorCode::InvalidStartTime, "InvalidStartTime.Format", 400, "Specified start time is not valid."),
+            (ErrorCode::InvalidEndTime, "InvalidEndTime.Format", 400, "Specified end time is not valid."),
+            (ErrorCode::InvalidParameterCombination, "InvalidParameterCombination", 400, "The end time must be greater than the start time"),
+            (ErrorCode::InvalidPageNumber, "InvalidPageNumbers.Malformed", 400, "Specified page number is not valid."),
+            (ErrorCode::InvalidPageSize, "InvalidMaxRecordsPerPage.Malformed", 403, "Specified record number is not valid."),
+            (ErrorCode::ParameterLeastAssociate, "ParameterLeastAssociate", 400, "Must input at least one optional parameter"),
+            (ErrorCode::DeleteBackupSetNumExceed, "DeleteBackupSetNumExceed", 400, "Delete backup set number is more than 100."),
+            (ErrorCode::BackupSetNotFound, "InvalidBackupSetID.NotFound", 404, "Specified backup set ID does not exist."),
+            (ErrorCode::InvalidPreferredBackupTime, "InvalidPreferredBackupTime.Format", 400, "Specified preferred backup time is not valid."),
+            (ErrorCode::InvalidAction, "InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method."),
+            (ErrorCode::SimInvalidParameter, "Sim.InvalidParameter", 400, "A parameter is not valid."),
+            (ErrorCode::SimInstanceAlreadyExists, "Sim.InstanceAlreadyExists", 400, "The instance already exists."),
+            (ErrorCode::SimInstanceNotFound, "Sim.InstanceNotFound", 404, "The instance does not exist."),
+            (ErrorCode::SimNoActiveJob, "Sim.NoActiveJob", 404, "The instance has no active backup job."),
+            (ErrorCode::SimTimeWentBackwards, "Sim.TimeWentBackwards", 400, "The time is earlier than the simulation clock."),
+            (ErrorCode::SimMalformedLine, "Sim.MalformedLine", 400, "The line is not a JSON object with an Action."),
+        ];
+        assert_eq!(expected.len(), ErrorCode::ALL.len());
+        for (row, &(code, wire, status, message)) in expected.iter().enumerate() {
+            assert_eq!(ErrorCode::ALL[row], code, "row {row} is out of order");
+            assert_eq!(code.spec(), ErrorSpec { code: wire, status, message }, "{code:?}");
+        }
+    }
+}

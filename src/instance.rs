@@ -1,0 +1,414 @@
+//! Instances: what they are (create-backup.md section 1) and their backup state.
+
+use compact_str::CompactString;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::InstanceId;
+use crate::job::{ActiveJob, JobRecord};
+use crate::policy::BackupPolicy;
+use crate::quota::QuotaLedger;
+use crate::time::Timestamp;
+use crate::vocab::{
+    Category, DbStatus, Engine, InstanceKind, InstanceStatus, LockMode, StorageType,
+};
+
+/// The default `AccountId` of instances and of the root identity.
+pub const DEFAULT_ACCOUNT_ID: &str = "1000000000000001";
+/// The default `RegionId`.
+pub const DEFAULT_REGION_ID: &str = "cn-hangzhou";
+
+/// A database on an instance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Database {
+    /// `DBName`.
+    #[serde(rename = "DBName")]
+    pub name: CompactString,
+    /// `DBStatus`.
+    #[serde(rename = "DBStatus")]
+    pub status: DbStatus,
+}
+
+impl Database {
+    /// A `Running` database.
+    pub fn running(name: &str) -> Database {
+        Database {
+            name: CompactString::new(name),
+            status: DbStatus::Running,
+        }
+    }
+}
+
+/// Section 1's naming rule for databases on an instance: 2–64 characters of
+/// `[a-z0-9_-]`, starting with a letter and ending with a letter or digit.
+pub fn is_valid_database_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    (2..=64).contains(&b.len())
+        && b[0].is_ascii_lowercase()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
+        && b[b.len() - 1].is_ascii_alphanumeric()
+}
+
+/// An instance and its backup state. Read it with the getters; change it only through
+/// [`crate::Simulation`]'s transitions, which keep its invariants.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Instance {
+    pub(crate) id: InstanceId,
+    pub(crate) engine: Engine,
+    pub(crate) engine_version: CompactString,
+    pub(crate) storage: StorageType,
+    pub(crate) kind: InstanceKind,
+    pub(crate) status: InstanceStatus,
+    pub(crate) lock: LockMode,
+    pub(crate) category: Category,
+    pub(crate) region: CompactString,
+    pub(crate) account_id: CompactString,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) tags: Vec<(CompactString, CompactString)>,
+    pub(crate) databases: Vec<Database>,
+    /// `BackupDurationSeconds` of this instance; `None` uses the simulation's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) backup_duration_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) policy: Option<BackupPolicy>,
+    /// The next automatic start (T-5), kept with the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) next_auto_start: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) active_job: Option<ActiveJob>,
+    /// Ended jobs and their sets, in the order they ended.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) history: Vec<JobRecord>,
+    /// CB-A3: the start and databases of the last successful full backup (SQL Server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) last_full: Option<FullBackupMark>,
+    #[serde(default)]
+    pub(crate) quota: QuotaLedger,
+}
+
+/// Where the last successful full backup of an instance started, and what it held.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FullBackupMark {
+    /// Its `BackupStartTime`.
+    pub started: Timestamp,
+    /// The database names on the instance when it started.
+    pub databases: Vec<CompactString>,
+}
+
+impl Instance {
+    /// `DBInstanceId`.
+    pub fn id(&self) -> &InstanceId {
+        &self.id
+    }
+    /// `Engine`.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+    /// `EngineVersion`.
+    pub fn engine_version(&self) -> &str {
+        &self.engine_version
+    }
+    /// `DBInstanceStorageType`.
+    pub fn storage(&self) -> StorageType {
+        self.storage
+    }
+    /// `DBInstanceType`.
+    pub fn kind(&self) -> InstanceKind {
+        self.kind
+    }
+    /// `DBInstanceStatus`.
+    pub fn status(&self) -> InstanceStatus {
+        self.status
+    }
+    /// `LockMode`.
+    pub fn lock(&self) -> LockMode {
+        self.lock
+    }
+    /// `Category`.
+    pub fn category(&self) -> Category {
+        self.category
+    }
+    /// `RegionId`.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+    /// `AccountId` of the owner.
+    pub fn account_id(&self) -> &str {
+        &self.account_id
+    }
+    /// `Tags`, in the order given.
+    pub fn tags(&self) -> &[(CompactString, CompactString)] {
+        &self.tags
+    }
+    /// The databases.
+    pub fn databases(&self) -> &[Database] {
+        &self.databases
+    }
+    /// The backup policy, if any.
+    pub fn policy(&self) -> Option<&BackupPolicy> {
+        self.policy.as_ref()
+    }
+    /// The next automatic start, if a policy is set.
+    pub fn next_auto_start(&self) -> Option<Timestamp> {
+        self.next_auto_start
+    }
+    /// The job that has not ended, as of the last time the instance was settled.
+    pub fn active_job(&self) -> Option<&ActiveJob> {
+        self.active_job.as_ref()
+    }
+    /// Ended jobs with their sets, in the order they ended.
+    pub fn history(&self) -> &[JobRecord] {
+        &self.history
+    }
+    /// The quota ledger.
+    pub fn quota(&self) -> &QuotaLedger {
+        &self.quota
+    }
+    /// Whether the last ended job failed (CB-A3).
+    pub fn last_job_failed(&self) -> bool {
+        self.history
+            .last()
+            .is_some_and(|r| r.outcome == crate::vocab::SetStatus::Failed)
+    }
+    /// Whether a database of this name is `Running` (CB-12, CB-15).
+    pub fn has_running_database(&self, name: &str) -> bool {
+        self.databases
+            .iter()
+            .any(|d| d.name == name && d.status == DbStatus::Running)
+    }
+    /// Whether an automatic job may start now (T-5) or a manual one passes CB-7 to CB-10.
+    pub fn can_back_up(&self) -> bool {
+        !matches!(self.kind, InstanceKind::Readonly | InstanceKind::Temp)
+            && self.status == InstanceStatus::Running
+            && self.lock == LockMode::Unlock
+    }
+}
+
+/// Everything `Sim.CreateInstance` gives: the instance fields of section 1.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceSpec {
+    /// `DBInstanceId`.
+    pub id: InstanceId,
+    /// `Engine`.
+    pub engine: Engine,
+    /// `EngineVersion`; `None` for the engine's default.
+    pub engine_version: Option<String>,
+    /// `DBInstanceStorageType`; `None` for the engine's default.
+    pub storage: Option<StorageType>,
+    /// `DBInstanceType`.
+    pub kind: InstanceKind,
+    /// `DBInstanceStatus`.
+    pub status: InstanceStatus,
+    /// `LockMode`.
+    pub lock: LockMode,
+    /// `Category`.
+    pub category: Category,
+    /// `RegionId`; `None` for `cn-hangzhou`.
+    pub region: Option<String>,
+    /// `AccountId`; `None` for the default account.
+    pub account_id: Option<String>,
+    /// `Tags`.
+    pub tags: Vec<(String, String)>,
+    /// The databases.
+    pub databases: Vec<Database>,
+    /// `BackupDurationSeconds`; `None` for the simulation's default.
+    pub backup_duration_seconds: Option<u32>,
+    /// `BackupPolicy`.
+    pub policy: Option<BackupPolicy>,
+}
+
+impl InstanceSpec {
+    /// A `Running`, unlocked, primary, high-availability instance with the engine's
+    /// defaults and no databases.
+    pub fn new(id: InstanceId, engine: Engine) -> InstanceSpec {
+        InstanceSpec {
+            id,
+            engine,
+            engine_version: None,
+            storage: None,
+            kind: InstanceKind::Primary,
+            status: InstanceStatus::Running,
+            lock: LockMode::Unlock,
+            category: Category::HighAvailability,
+            region: None,
+            account_id: None,
+            tags: Vec::new(),
+            databases: Vec::new(),
+            backup_duration_seconds: None,
+            policy: None,
+        }
+    }
+}
+
+/// What `Sim.ModifyInstance` may change; `None` keeps a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InstanceChanges {
+    /// New `DBInstanceStatus`.
+    pub status: Option<InstanceStatus>,
+    /// New `LockMode`.
+    pub lock: Option<LockMode>,
+    /// New `DBInstanceType`.
+    pub kind: Option<InstanceKind>,
+    /// The new list of databases (replaces the list).
+    pub databases: Option<Vec<Database>>,
+    /// `Some(None)` removes the policy.
+    pub policy: Option<Option<BackupPolicy>>,
+    /// New `BackupDurationSeconds`.
+    pub backup_duration_seconds: Option<u32>,
+    /// New `Tags` (replaces them).
+    pub tags: Option<Vec<(String, String)>>,
+}
+
+/// Why an instance description was refused; the message names the field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct InvalidField {
+    /// The field, as the scenario format spells it.
+    pub field: &'static str,
+    /// Why.
+    pub reason: String,
+}
+
+impl InvalidField {
+    /// A refusal of `field` for `reason`.
+    pub fn new(field: &'static str, reason: impl Into<String>) -> InvalidField {
+        InvalidField {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+pub(crate) fn validate_databases(databases: &[Database]) -> Result<(), InvalidField> {
+    for (i, db) in databases.iter().enumerate() {
+        if !is_valid_database_name(&db.name) {
+            return Err(InvalidField::new(
+                "Databases",
+                format!(
+                    "{:?} is not a database name (2-64 of a-z, 0-9, _ and -, starting with a letter, ending with a letter or digit)",
+                    crate::vocab::clip(&db.name)
+                ),
+            ));
+        }
+        if databases[..i].iter().any(|other| other.name == db.name) {
+            return Err(InvalidField::new(
+                "Databases",
+                format!("{:?} is listed twice", db.name.as_str()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_tags(tags: &[(String, String)]) -> Result<(), InvalidField> {
+    if tags.len() > 20 {
+        return Err(InvalidField::new("Tags", "at most 20 tags"));
+    }
+    for (key, value) in tags {
+        if !(1..=128).contains(&key.chars().count()) {
+            return Err(InvalidField::new(
+                "Tags",
+                "a tag key must be 1-128 characters",
+            ));
+        }
+        if value.chars().count() > 128 {
+            return Err(InvalidField::new(
+                "Tags",
+                "a tag value must be at most 128 characters",
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_duration(seconds: u32) -> Result<(), InvalidField> {
+    if seconds == 0 || u64::from(seconds) > crate::settings::MAX_BACKUP_DURATION_SECONDS {
+        return Err(InvalidField::new(
+            "BackupDurationSeconds",
+            format!(
+                "must be an integer from 1 to {}",
+                crate::settings::MAX_BACKUP_DURATION_SECONDS
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl InstanceSpec {
+    /// Checks every field; builds the instance at `now` only if all are valid.
+    pub(crate) fn build(self, now: Timestamp) -> Result<Instance, InvalidField> {
+        let storage = self.storage.unwrap_or(self.engine.default_storage());
+        if self.engine == Engine::MariaDb && !storage.is_cloud_disk() {
+            return Err(InvalidField::new(
+                "DBInstanceStorageType",
+                "MariaDB runs on cloud disks only: local_ssd is refused",
+            ));
+        }
+        validate_databases(&self.databases)?;
+        validate_tags(&self.tags)?;
+        if let Some(seconds) = self.backup_duration_seconds {
+            validate_duration(seconds)?;
+        }
+        let account_id = self
+            .account_id
+            .unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_owned());
+        if account_id.len() != 16 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(InvalidField::new("AccountId", "must be 16 digits"));
+        }
+        let engine_version = self
+            .engine_version
+            .unwrap_or_else(|| self.engine.default_version().to_owned());
+        if engine_version.is_empty() || engine_version.len() > 64 {
+            return Err(InvalidField::new("EngineVersion", "must be 1-64 bytes"));
+        }
+        let region = self.region.unwrap_or_else(|| DEFAULT_REGION_ID.to_owned());
+        if region.is_empty() || region.len() > 64 {
+            return Err(InvalidField::new("RegionId", "must be 1-64 bytes"));
+        }
+        Ok(Instance {
+            id: self.id,
+            engine: self.engine,
+            engine_version: CompactString::new(engine_version),
+            storage,
+            kind: self.kind,
+            status: self.status,
+            lock: self.lock,
+            category: self.category,
+            region: CompactString::new(region),
+            account_id: CompactString::new(account_id),
+            tags: self
+                .tags
+                .into_iter()
+                .map(|(k, v)| (CompactString::new(k), CompactString::new(v)))
+                .collect(),
+            databases: self.databases,
+            backup_duration_seconds: self.backup_duration_seconds,
+            next_auto_start: self.policy.and_then(|p| p.next_start_after(now)),
+            policy: self.policy,
+            active_job: None,
+            history: Vec::new(),
+            last_full: None,
+            quota: QuotaLedger::default(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn section1_database_naming_rule() {
+        assert!(is_valid_database_name("sales-eu"));
+        assert!(is_valid_database_name("db1"));
+        assert!(!is_valid_database_name("d"));
+        assert!(!is_valid_database_name("1db"));
+        assert!(!is_valid_database_name("db_"));
+        assert!(!is_valid_database_name("Db1"));
+        assert!(is_valid_database_name(&"a".repeat(64)));
+        assert!(!is_valid_database_name(&"a".repeat(65)));
+    }
+}

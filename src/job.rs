@@ -1,0 +1,167 @@
+//! Backup jobs and the sets they leave (rules T-2, T-3, CB-A1).
+//!
+//! A job is an [`ActiveJob`] from its acceptance until it ends; then it becomes a
+//! [`JobRecord`], which is also its backup set (what `DescribeBackups` lists) until the set
+//! is deleted. Only the `Finished` boundary is contractual (T-2); the phases in between
+//! share the duration as [`ActiveJob::status_at`] documents.
+
+use compact_str::CompactString;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{BackupId, BackupJobId};
+use crate::time::{Timestamp, MILLIS_PER_SECOND};
+use crate::vocab::{BackupMethod, BackupMode, BackupType, JobStatus, SetStatus};
+
+/// A job that has not ended: it blocks `CreateBackup` (CB-16) until `started + duration`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ActiveJob {
+    /// `BackupJobId`.
+    pub id: BackupJobId,
+    /// The `BackupId` its set will carry, reserved at acceptance.
+    pub backup_id: BackupId,
+    /// `JobMode`.
+    pub mode: BackupMode,
+    /// The method recorded on the set (after CB-11's "recorded as `Snapshot`").
+    pub method: BackupMethod,
+    /// The resolved type (CB-A3).
+    pub backup_type: BackupType,
+    /// When it was accepted or started automatically.
+    pub started: Timestamp,
+    /// How long it takes, in seconds (> 0).
+    pub duration_seconds: u32,
+    /// For SQL Server full backups: the database names at start (CB-A3's "database added").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub databases_at_start: Option<Vec<CompactString>>,
+}
+
+impl ActiveJob {
+    /// `started + duration`: at this instant the job is `Finished` (T-2).
+    pub fn ends_at(&self) -> Timestamp {
+        self.started
+            .saturating_add_millis(i64::from(self.duration_seconds) * MILLIS_PER_SECOND)
+    }
+
+    /// Permille of the duration elapsed at `now`, in `0..=1000`.
+    fn permille(&self, now: Timestamp) -> i64 {
+        let total = i64::from(self.duration_seconds) * MILLIS_PER_SECOND;
+        let elapsed = (now.as_millis() - self.started.as_millis()).clamp(0, total);
+        elapsed * 1000 / total.max(1)
+    }
+
+    /// The phase at `now` (the job must not have ended): of the duration, the first 10 %
+    /// is `NoStart`, then 10 % `Checking`, 20 % `Preparing`, 10 % `Waiting` and the last
+    /// 50 % `Uploading`.
+    pub fn status_at(&self, now: Timestamp) -> JobStatus {
+        match self.permille(now) {
+            0..=99 => JobStatus::NoStart,
+            100..=199 => JobStatus::Checking,
+            200..=399 => JobStatus::Preparing,
+            400..=499 => JobStatus::Waiting,
+            _ => JobStatus::Uploading,
+        }
+    }
+
+    /// `Process`: the whole percent of the duration elapsed at `now`.
+    pub fn process_at(&self, now: Timestamp) -> u8 {
+        (self.permille(now) / 10) as u8
+    }
+}
+
+/// An ended job, and the backup set it recorded (T-2, T-3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct JobRecord {
+    /// `BackupJobId`.
+    pub id: BackupJobId,
+    /// `BackupId` of its set.
+    pub backup_id: BackupId,
+    /// `JobMode` / `BackupMode`.
+    pub mode: BackupMode,
+    /// `BackupMethod`.
+    pub method: BackupMethod,
+    /// `BackupType`.
+    pub backup_type: BackupType,
+    /// `BackupStartTime`.
+    pub started: Timestamp,
+    /// `BackupEndTime`.
+    pub ended: Timestamp,
+    /// The planned duration in seconds.
+    pub duration_seconds: u32,
+    /// `Success` (the job finished) or `Failed`.
+    pub outcome: SetStatus,
+    /// `BackupSize` in bytes.
+    pub size: u64,
+    /// Whether `DeleteBackup` removed the set (the job stays visible by id).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub set_deleted: bool,
+}
+
+impl JobRecord {
+    /// The job's final `BackupStatus`.
+    pub fn job_status(&self) -> JobStatus {
+        match self.outcome {
+            SetStatus::Success => JobStatus::Finished,
+            SetStatus::Failed => JobStatus::Failed,
+        }
+    }
+
+    /// `Process` of the ended job: 100 when finished, the percent reached when failed.
+    pub fn process(&self) -> u8 {
+        match self.outcome {
+            SetStatus::Success => 100,
+            SetStatus::Failed => {
+                let total = i64::from(self.duration_seconds) * MILLIS_PER_SECOND;
+                let elapsed = (self.ended.as_millis() - self.started.as_millis()).clamp(0, total);
+                (elapsed * 100 / total.max(1)) as u8
+            }
+        }
+    }
+}
+
+/// A deterministic `BackupSize` for a set: a function of the seed, the id and the number of
+/// databases, between 1 MiB and about 1 GiB.
+pub fn backup_size(seed: u64, backup_id: BackupId, databases: usize) -> u64 {
+    let noise = crate::ids::splitmix64(seed ^ backup_id.0.rotate_left(17)) % (256 << 20);
+    (1 << 20) + noise + (databases as u64) * (16 << 20)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(duration_seconds: u32) -> ActiveJob {
+        ActiveJob {
+            id: BackupJobId(1),
+            backup_id: BackupId(2),
+            mode: BackupMode::Manual,
+            method: BackupMethod::Physical,
+            backup_type: BackupType::FullBackup,
+            started: Timestamp::parse_rfc3339("2026-04-01T08:00:00Z").unwrap(),
+            duration_seconds,
+            databases_at_start: None,
+        }
+    }
+
+    #[test]
+    fn t2_phases_walk_in_order_and_process_rises() {
+        let j = job(600);
+        let at = |s: i64| j.started.saturating_add_millis(s * 1000);
+        assert_eq!(
+            (j.status_at(at(0)), j.process_at(at(0))),
+            (JobStatus::NoStart, 0)
+        );
+        assert_eq!(
+            (j.status_at(at(60)), j.process_at(at(60))),
+            (JobStatus::Checking, 10)
+        );
+        assert_eq!(j.status_at(at(120)), JobStatus::Preparing);
+        assert_eq!(j.status_at(at(240)), JobStatus::Waiting);
+        assert_eq!(j.status_at(at(300)), JobStatus::Uploading);
+        assert_eq!(
+            (j.status_at(at(599)), j.process_at(at(599))),
+            (JobStatus::Uploading, 99)
+        );
+        assert_eq!(j.ends_at(), at(600));
+    }
+}

@@ -1,0 +1,91 @@
+//! A faithful, deterministic simulator of Alibaba Cloud RDS backup state, above all of the
+//! `CreateBackup` API and its rules.
+//!
+//! # The contract
+//!
+//! - **Pure.** The crate does no I/O and never reads a clock or an unseeded random source.
+//!   Every transition of [`Simulation`] takes `now: Timestamp` from the caller; the
+//!   simulation keeps the latest `now` as its clock and refuses an earlier one with
+//!   [`TimeWentBackwards`] (rule T-1), changing nothing. Request ids and backup sizes come
+//!   from the seed in [`Settings`]; job and set ids from counters.
+//! - **Deterministic.** The same settings and the same sequence of calls give the same
+//!   answers, ids included, on every machine. The state is `Clone`, `Debug` and
+//!   serde-serializable; a deserialized state continues exactly as the original would.
+//! - **Validate, then mutate.** Each transition runs its checks in the spec's order and
+//!   changes the state only when all passed: a refused request leaves the domain state
+//!   (instances, jobs, sets, quota counts, id counters) as it was.
+//! - **One error table.** Each operation has an error enum whose variants name the rule
+//!   that fires them; [`WireError::error_code`] maps each to one row of [`ErrorCode`],
+//!   which holds the wire code, HTTP status and exact message.
+//! - **What `now` means.** Moving the clock to `now` applies every job end and automatic
+//!   start that falls due by `now`, in time order, job ends first at equal times (T-4).
+//!   Instances are settled lazily, when a transition touches them; use
+//!   [`Simulation::settle_all`] before reading the whole state.
+//!
+//! The rules are those of `shared/spec/create-backup.md`; `docs/rules.md` maps every rule
+//! id to the code that enforces it and the test that pins it.
+//!
+//! # Example
+//!
+//! ```
+//! use rds_backup_sim::{
+//!     CreateBackupError, CreateBackupRequest, Engine, InstanceId, InstanceSpec, Simulation,
+//!     Timestamp, WireError,
+//! };
+//!
+//! let start = Timestamp::parse_rfc3339("2026-03-01T00:00:00Z").unwrap();
+//! let mut sim = Simulation::new(Default::default(), start);
+//! let id = InstanceId::new("rm-demo").unwrap();
+//! sim.create_instance(InstanceSpec::new(id, Engine::MySql), start).unwrap();
+//!
+//! // CB-A1: the first request starts a job.
+//! let request = CreateBackupRequest::for_instance("rm-demo");
+//! let job = sim.create_backup(&request, start).unwrap();
+//! assert_eq!(job.to_string(), "100001");
+//!
+//! // CB-16: a second one while the job runs (600 s by default) is refused.
+//! let later = Timestamp::parse_rfc3339("2026-03-01T00:05:00Z").unwrap();
+//! let refused = sim.create_backup(&request, later).unwrap_err();
+//! assert!(matches!(refused, CreateBackupError::JobExists { .. }));
+//! let row = refused.error_code().spec();
+//! assert_eq!((row.code, row.status), ("BackupJobExists", 400));
+//! assert_eq!(row.message, "A backup job already exists in the specified DB instance.");
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod ids;
+pub mod instance;
+pub mod job;
+pub mod ops;
+pub mod policy;
+pub mod quota;
+#[cfg(feature = "scenario")]
+pub mod scenario;
+pub mod settings;
+pub mod simulation;
+pub mod time;
+pub mod vocab;
+
+pub use error::{ErrorCode, ErrorSpec, WireError};
+pub use ids::{BackupId, BackupJobId, InstanceId, RequestId};
+pub use instance::{Database, Instance, InstanceChanges, InstanceSpec, InvalidField};
+pub use job::{ActiveJob, JobRecord};
+pub use ops::backup_policy::{BackupPolicyError, ModifyBackupPolicyRequest, PolicyView};
+pub use ops::controls::SimError;
+pub use ops::create_backup::{CreateBackupError, CreateBackupRequest};
+pub use ops::delete_backup::{DeleteBackupError, DeleteBackupRequest};
+pub use ops::describe_backup_tasks::{
+    DescribeBackupTasksError, DescribeBackupTasksRequest, JobView,
+};
+pub use ops::describe_backups::{BackupsPage, DescribeBackupsError, DescribeBackupsRequest};
+pub use ops::describe_instance::DescribeInstanceError;
+pub use policy::BackupPolicy;
+pub use settings::{Settings, SettingsChange, UtcOffset};
+pub use simulation::{Simulation, TimeWentBackwards};
+pub use time::Timestamp;
+pub use vocab::{
+    BackupMethod, BackupMode, BackupStrategy, BackupType, Category, DbStatus, Engine, InstanceKind,
+    InstanceStatus, JobStatus, LockMode, QuotaWindow, SetStatus, StorageType,
+};

@@ -1,0 +1,131 @@
+//! `ModifyBackupPolicy` and `DescribeBackupPolicy` (create-backup.md section 8, rule T-5).
+
+use std::borrow::Cow;
+
+use super::{owned, present};
+use crate::error::{ErrorCode, WireError};
+use crate::policy::{BackupPolicy, PolicyError};
+use crate::simulation::{Simulation, TimeWentBackwards};
+use crate::time::Timestamp;
+use crate::vocab::InstanceKind;
+
+/// A `ModifyBackupPolicy` request as wire strings; empty counts as absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ModifyBackupPolicyRequest<'a> {
+    /// `DBInstanceId` (required).
+    pub db_instance_id: Option<&'a str>,
+    /// `PreferredBackupTime`, `HH:mmZ-HH:mmZ` (required).
+    pub preferred_backup_time: Option<&'a str>,
+    /// `PreferredBackupPeriod`, at least two distinct days (required).
+    pub preferred_backup_period: Option<&'a str>,
+}
+
+/// Why `ModifyBackupPolicy` or `DescribeBackupPolicy` was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackupPolicyError {
+    /// T-1.
+    #[error(transparent)]
+    TimeWentBackwards(#[from] TimeWentBackwards),
+    /// `DBInstanceId` is absent.
+    #[error("DBInstanceId is required")]
+    MissingInstanceId,
+    /// `ModifyBackupPolicy`: no such instance (400).
+    #[error("instance {id:?} does not exist")]
+    ModifyInstanceNotFound {
+        /// The id given.
+        id: String,
+    },
+    /// `DescribeBackupPolicy`: no such instance (404).
+    #[error("instance {id:?} does not exist")]
+    DescribeInstanceNotFound {
+        /// The id given.
+        id: String,
+    },
+    /// The instance is read-only.
+    #[error("the instance is read-only")]
+    ReadOnlyInstance,
+    /// `PreferredBackupTime` is absent or malformed.
+    #[error("PreferredBackupTime is not HH:mmZ-HH:mmZ with a later end")]
+    InvalidTime,
+    /// `PreferredBackupPeriod` is absent, names an unknown day or has fewer than 2 days.
+    #[error("PreferredBackupPeriod must list at least 2 distinct days Monday…Sunday")]
+    InvalidPeriod,
+}
+
+super::time_and_lookup_messages!(BackupPolicyError);
+
+impl WireError for BackupPolicyError {
+    fn error_code(&self) -> ErrorCode {
+        match self {
+            Self::TimeWentBackwards(_) => ErrorCode::SimTimeWentBackwards,
+            Self::MissingInstanceId => ErrorCode::RequiredParamNotFound,
+            Self::ModifyInstanceNotFound { .. } => ErrorCode::PolicyInstanceIdNotFound,
+            Self::DescribeInstanceNotFound { .. } => ErrorCode::DescribeInstanceNotFound,
+            Self::ReadOnlyInstance => ErrorCode::ReadOnlyInstance,
+            Self::InvalidTime => ErrorCode::InvalidPreferredBackupTime,
+            Self::InvalidPeriod => ErrorCode::InvalidParametersFormat,
+        }
+    }
+
+    fn message(&self) -> Cow<'static, str> {
+        self.time_message()
+            .unwrap_or(Cow::Borrowed(self.error_code().spec().message))
+    }
+}
+
+/// What `DescribeBackupPolicy` answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PolicyView {
+    /// The policy, if any.
+    pub policy: Option<BackupPolicy>,
+    /// `PreferredNextBackupTime`: the next automatic start.
+    pub next_start: Option<Timestamp>,
+}
+
+impl Simulation {
+    /// `ModifyBackupPolicy` at `now`: replaces the instance's policy; the next automatic
+    /// start is the first window start later than `now` (T-5).
+    pub fn modify_backup_policy(
+        &mut self,
+        request: &ModifyBackupPolicyRequest<'_>,
+        now: Timestamp,
+    ) -> Result<(), BackupPolicyError> {
+        self.advance_to(now)?;
+        let id = present(request.db_instance_id).ok_or(BackupPolicyError::MissingInstanceId)?;
+        let instance = self
+            .settled_instance(id)
+            .ok_or_else(|| BackupPolicyError::ModifyInstanceNotFound { id: owned(id) })?;
+        if instance.kind == InstanceKind::Readonly {
+            return Err(BackupPolicyError::ReadOnlyInstance);
+        }
+        let time = present(request.preferred_backup_time).ok_or(BackupPolicyError::InvalidTime)?;
+        let period = present(request.preferred_backup_period);
+        // The time is checked first: a bad period with a bad time answers for the time.
+        let policy = match BackupPolicy::parse(time, period.unwrap_or(""), 2) {
+            Ok(policy) => policy,
+            Err(PolicyError::Time) => return Err(BackupPolicyError::InvalidTime),
+            Err(PolicyError::Period { .. }) => return Err(BackupPolicyError::InvalidPeriod),
+        };
+        instance.next_auto_start = policy.next_start_after(now);
+        instance.policy = Some(policy);
+        Ok(())
+    }
+
+    /// `DescribeBackupPolicy` at `now`.
+    pub fn describe_backup_policy(
+        &mut self,
+        db_instance_id: Option<&str>,
+        now: Timestamp,
+    ) -> Result<PolicyView, BackupPolicyError> {
+        self.advance_to(now)?;
+        let id = present(db_instance_id).ok_or(BackupPolicyError::MissingInstanceId)?;
+        let instance = self
+            .settled_instance(id)
+            .ok_or_else(|| BackupPolicyError::DescribeInstanceNotFound { id: owned(id) })?;
+        Ok(PolicyView {
+            policy: instance.policy,
+            next_start: instance.next_auto_start,
+        })
+    }
+}

@@ -1,0 +1,193 @@
+//! The simulator controls (`Sim.*` in scenario-format.md): settings, instances, failing
+//! a job (T-3). They answer with `Sim.`-prefixed codes.
+
+use std::borrow::Cow;
+
+use compact_str::CompactString;
+
+use crate::error::{ErrorCode, WireError};
+use crate::ids::BackupJobId;
+use crate::instance::{
+    validate_databases, validate_duration, validate_tags, InstanceChanges, InstanceSpec,
+    InvalidField,
+};
+use crate::settings::SettingsChange;
+use crate::simulation::{end_job, Simulation, TimeWentBackwards};
+use crate::time::Timestamp;
+use crate::vocab::{clip, SetStatus};
+
+/// Why a simulator control was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// T-1.
+    #[error(transparent)]
+    TimeWentBackwards(#[from] TimeWentBackwards),
+    /// A field's type or value is wrong.
+    #[error("{0}")]
+    InvalidParameter(#[from] InvalidField),
+    /// `Sim.CreateInstance` of an existing id.
+    #[error("instance {id:?} already exists")]
+    InstanceAlreadyExists {
+        /// The id.
+        id: String,
+    },
+    /// No such instance.
+    #[error("instance {id:?} does not exist")]
+    InstanceNotFound {
+        /// The id.
+        id: String,
+    },
+    /// `Sim.FailBackupJob` on an instance without an active job.
+    #[error("instance {id:?} has no active backup job")]
+    NoActiveJob {
+        /// The id.
+        id: String,
+    },
+}
+
+impl WireError for SimError {
+    fn error_code(&self) -> ErrorCode {
+        match self {
+            SimError::TimeWentBackwards(_) => ErrorCode::SimTimeWentBackwards,
+            SimError::InvalidParameter(_) => ErrorCode::SimInvalidParameter,
+            SimError::InstanceAlreadyExists { .. } => ErrorCode::SimInstanceAlreadyExists,
+            SimError::InstanceNotFound { .. } => ErrorCode::SimInstanceNotFound,
+            SimError::NoActiveJob { .. } => ErrorCode::SimNoActiveJob,
+        }
+    }
+
+    fn message(&self) -> Cow<'static, str> {
+        Cow::Owned(match self {
+            SimError::TimeWentBackwards(e) => format!(
+                "The time {} is earlier than the simulation clock {}.",
+                e.now, e.clock
+            ),
+            SimError::InvalidParameter(e) => {
+                format!("Invalid parameter {}: {}.", e.field, e.reason)
+            }
+            SimError::InstanceAlreadyExists { id } => {
+                format!("The instance {id:?} already exists.")
+            }
+            SimError::InstanceNotFound { id } => format!("The instance {id:?} does not exist."),
+            SimError::NoActiveJob { id } => {
+                format!("The instance {id:?} has no active backup job.")
+            }
+        })
+    }
+}
+
+impl Simulation {
+    /// `Sim.Configure` at `now`: changes settings from the next check on. Every
+    /// instance is settled first, so that events before `now` keep the old settings.
+    pub fn configure(&mut self, change: &SettingsChange, now: Timestamp) -> Result<(), SimError> {
+        self.advance_to(now)?;
+        if let Some(seconds) = change.backup_duration_seconds {
+            validate_duration(seconds)?;
+        }
+        self.settle_all();
+        let s = &mut self.settings;
+        if let Some(seed) = change.seed {
+            s.seed = seed;
+        }
+        if let Some(limit) = change.daily_backup_limit {
+            s.daily_backup_limit = limit;
+        }
+        if let Some(window) = change.quota_window {
+            s.quota_window = window;
+        }
+        if let Some(offset) = change.quota_utc_offset {
+            s.quota_utc_offset = offset;
+        }
+        if let Some(seconds) = change.backup_duration_seconds {
+            s.backup_duration_seconds = seconds;
+        }
+        Ok(())
+    }
+
+    /// `Sim.CreateInstance` at `now`.
+    pub fn create_instance(&mut self, spec: InstanceSpec, now: Timestamp) -> Result<(), SimError> {
+        self.advance_to(now)?;
+        if self.instances.contains_key(spec.id.as_str()) {
+            return Err(SimError::InstanceAlreadyExists {
+                id: clip(spec.id.as_str()).to_owned(),
+            });
+        }
+        let instance = spec.build(now)?;
+        self.instances.insert(instance.id.clone(), instance);
+        Ok(())
+    }
+
+    /// `Sim.ModifyInstance` at `now`: the instance is settled to `now` under its old
+    /// description, then every change is checked, then all are applied.
+    pub fn modify_instance(
+        &mut self,
+        id: &str,
+        changes: InstanceChanges,
+        now: Timestamp,
+    ) -> Result<(), SimError> {
+        self.advance_to(now)?;
+        let instance = self
+            .settled_instance(id)
+            .ok_or_else(|| SimError::InstanceNotFound {
+                id: clip(id).to_owned(),
+            })?;
+        if let Some(databases) = &changes.databases {
+            validate_databases(databases)?;
+        }
+        if let Some(tags) = &changes.tags {
+            validate_tags(tags)?;
+        }
+        if let Some(seconds) = changes.backup_duration_seconds {
+            validate_duration(seconds)?;
+        }
+        if let Some(status) = changes.status {
+            instance.status = status;
+        }
+        if let Some(lock) = changes.lock {
+            instance.lock = lock;
+        }
+        if let Some(kind) = changes.kind {
+            instance.kind = kind;
+        }
+        if let Some(databases) = changes.databases {
+            instance.databases = databases;
+        }
+        if let Some(policy) = changes.policy {
+            instance.next_auto_start = policy.and_then(|p| p.next_start_after(now));
+            instance.policy = policy;
+        }
+        if let Some(seconds) = changes.backup_duration_seconds {
+            instance.backup_duration_seconds = Some(seconds);
+        }
+        if let Some(tags) = changes.tags {
+            instance.tags = tags
+                .into_iter()
+                .map(|(k, v)| (CompactString::new(k), CompactString::new(v)))
+                .collect();
+        }
+        Ok(())
+    }
+
+    /// `Sim.FailBackupJob` at `now` (T-3): the instance's active job becomes `Failed` at
+    /// `now`, a `Failed` set is recorded, and the instance is free for a new job.
+    pub fn fail_backup_job(&mut self, id: &str, now: Timestamp) -> Result<BackupJobId, SimError> {
+        self.advance_to(now)?;
+        let settings = self.settings.clone();
+        let instance = self
+            .settled_instance(id)
+            .ok_or_else(|| SimError::InstanceNotFound {
+                id: clip(id).to_owned(),
+            })?;
+        let job =
+            instance
+                .active_job
+                .as_ref()
+                .map(|j| j.id)
+                .ok_or_else(|| SimError::NoActiveJob {
+                    id: clip(id).to_owned(),
+                })?;
+        end_job(instance, &settings, now, SetStatus::Failed);
+        Ok(job)
+    }
+}

@@ -1,0 +1,171 @@
+//! `DescribeBackupTasks` (create-backup.md section 7): a job's phase and progress.
+
+use std::borrow::Cow;
+
+use super::{owned, present};
+use crate::error::{ErrorCode, WireError};
+use crate::ids::{BackupId, BackupJobId};
+use crate::simulation::{Simulation, TimeWentBackwards};
+use crate::time::Timestamp;
+use crate::vocab::{BackupMode, InstanceKind, JobStatus, JobStatusFilter};
+
+/// A `DescribeBackupTasks` request as wire strings; empty counts as absent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DescribeBackupTasksRequest<'a> {
+    /// `DBInstanceId` (required).
+    pub db_instance_id: Option<&'a str>,
+    /// `BackupJobId`: one job, active or ended.
+    pub backup_job_id: Option<&'a str>,
+    /// `BackupMode`: `Automated` or `Manual`.
+    pub backup_mode: Option<&'a str>,
+    /// `BackupJobStatus`: `NoStart` or `Progressing`.
+    pub backup_job_status: Option<&'a str>,
+}
+
+/// One listed job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobView {
+    /// `BackupJobId`.
+    pub id: BackupJobId,
+    /// `BackupStatus`.
+    pub status: JobStatus,
+    /// `BackupProgressStatus`: mirrors `BackupStatus` while active, `Finished` once ended.
+    pub progress_status: JobStatus,
+    /// `JobMode`.
+    pub mode: BackupMode,
+    /// `Process`, in percent.
+    pub process: u8,
+    /// `BackupId`: only when the request named this job and it is `Finished`.
+    pub backup_id: Option<BackupId>,
+}
+
+/// Why `DescribeBackupTasks` was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DescribeBackupTasksError {
+    /// T-1.
+    #[error(transparent)]
+    TimeWentBackwards(#[from] TimeWentBackwards),
+    /// `DBInstanceId` is absent.
+    #[error("DBInstanceId is required")]
+    MissingInstanceId,
+    /// No such instance.
+    #[error("instance {id:?} does not exist")]
+    InstanceNotFound {
+        /// The id given.
+        id: String,
+    },
+    /// The instance is read-only.
+    #[error("the instance is read-only")]
+    ReadOnlyInstance,
+    /// A filter value outside its list.
+    #[error("{parameter} {value:?} is not valid")]
+    InvalidFilter {
+        /// The parameter.
+        parameter: &'static str,
+        /// The value given.
+        value: String,
+    },
+}
+
+super::time_and_lookup_messages!(DescribeBackupTasksError);
+
+impl WireError for DescribeBackupTasksError {
+    fn error_code(&self) -> ErrorCode {
+        match self {
+            Self::TimeWentBackwards(_) => ErrorCode::SimTimeWentBackwards,
+            Self::MissingInstanceId => ErrorCode::RequiredParamNotFound,
+            Self::InstanceNotFound { .. } => ErrorCode::DescribeInstanceNotFound,
+            Self::ReadOnlyInstance => ErrorCode::ReadOnlyInstance,
+            Self::InvalidFilter { .. } => ErrorCode::InvalidParametersFormat,
+        }
+    }
+
+    fn message(&self) -> Cow<'static, str> {
+        self.time_message()
+            .unwrap_or(Cow::Borrowed(self.error_code().spec().message))
+    }
+}
+
+fn parse_filter<T>(
+    parameter: &'static str,
+    value: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, DescribeBackupTasksError> {
+    match present(value) {
+        None => Ok(None),
+        Some(v) => parse(v)
+            .map(Some)
+            .ok_or_else(|| DescribeBackupTasksError::InvalidFilter {
+                parameter,
+                value: owned(v),
+            }),
+    }
+}
+
+impl Simulation {
+    /// `DescribeBackupTasks` at `now`. Without `BackupJobId`, the active job (if any);
+    /// with it, that job whether active or ended (a `BackupJobId` that is not a job of
+    /// this instance, or not a decimal number, lists nothing). Filters apply to both.
+    pub fn describe_backup_tasks(
+        &mut self,
+        request: &DescribeBackupTasksRequest<'_>,
+        now: Timestamp,
+    ) -> Result<Vec<JobView>, DescribeBackupTasksError> {
+        self.advance_to(now)?;
+        let id =
+            present(request.db_instance_id).ok_or(DescribeBackupTasksError::MissingInstanceId)?;
+        let instance = self
+            .settled_instance(id)
+            .ok_or_else(|| DescribeBackupTasksError::InstanceNotFound { id: owned(id) })?;
+        if instance.kind == InstanceKind::Readonly {
+            return Err(DescribeBackupTasksError::ReadOnlyInstance);
+        }
+        let mode = parse_filter("BackupMode", request.backup_mode, BackupMode::from_wire)?;
+        let phase = parse_filter(
+            "BackupJobStatus",
+            request.backup_job_status,
+            JobStatusFilter::from_wire,
+        )?;
+        let wanted = present(request.backup_job_id).map(BackupJobId::parse);
+        let active = instance.active_job.iter().map(|job| {
+            let status = job.status_at(now);
+            JobView {
+                id: job.id,
+                status,
+                progress_status: status,
+                mode: job.mode,
+                process: job.process_at(now),
+                backup_id: None,
+            }
+        });
+        let mut views: Vec<JobView> = match wanted {
+            None => active.collect(),
+            Some(None) => Vec::new(),
+            Some(Some(job_id)) => active
+                .filter(|v| v.id == job_id)
+                .chain(instance.history.iter().filter(|r| r.id == job_id).map(|r| {
+                    let status = r.job_status();
+                    JobView {
+                        id: r.id,
+                        status,
+                        progress_status: JobStatus::Finished,
+                        mode: r.mode,
+                        process: r.process(),
+                        backup_id: (status == JobStatus::Finished).then_some(r.backup_id),
+                    }
+                }))
+                .collect(),
+        };
+        views.retain(|v| {
+            mode.is_none_or(|m| v.mode == m)
+                && phase.is_none_or(|p| match p {
+                    JobStatusFilter::NoStart => v.status == JobStatus::NoStart,
+                    JobStatusFilter::Progressing => {
+                        v.status.is_active() && v.status != JobStatus::NoStart
+                    }
+                })
+        });
+        Ok(views)
+    }
+}

@@ -1,0 +1,60 @@
+//! `DescribeDBInstanceAttribute` (create-backup.md section 7).
+
+use std::borrow::Cow;
+
+use super::{owned, present};
+use crate::error::{ErrorCode, WireError};
+use crate::instance::Instance;
+use crate::simulation::{Simulation, TimeWentBackwards};
+use crate::time::Timestamp;
+
+/// Why `DescribeDBInstanceAttribute` was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DescribeInstanceError {
+    /// T-1.
+    #[error(transparent)]
+    TimeWentBackwards(#[from] TimeWentBackwards),
+    /// `DBInstanceId` is absent.
+    #[error("DBInstanceId is required")]
+    MissingInstanceId,
+    /// No such instance.
+    #[error("instance {id:?} does not exist")]
+    InstanceNotFound {
+        /// The id given.
+        id: String,
+    },
+}
+
+super::time_and_lookup_messages!(DescribeInstanceError);
+
+impl WireError for DescribeInstanceError {
+    fn error_code(&self) -> ErrorCode {
+        match self {
+            Self::TimeWentBackwards(_) => ErrorCode::SimTimeWentBackwards,
+            Self::MissingInstanceId => ErrorCode::RequiredParamNotFound,
+            Self::InstanceNotFound { .. } => ErrorCode::InstanceIdNotFound,
+        }
+    }
+
+    fn message(&self) -> Cow<'static, str> {
+        self.time_message()
+            .unwrap_or(Cow::Borrowed(self.error_code().spec().message))
+    }
+}
+
+impl Simulation {
+    /// `DescribeDBInstanceAttribute` at `now`: the instance, settled to `now`.
+    pub fn describe_db_instance_attribute(
+        &mut self,
+        db_instance_id: Option<&str>,
+        now: Timestamp,
+    ) -> Result<&Instance, DescribeInstanceError> {
+        self.advance_to(now)?;
+        let id = present(db_instance_id).ok_or(DescribeInstanceError::MissingInstanceId)?;
+        match self.settled_instance(id) {
+            Some(instance) => Ok(instance),
+            None => Err(DescribeInstanceError::InstanceNotFound { id: owned(id) }),
+        }
+    }
+}

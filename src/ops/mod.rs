@@ -1,0 +1,35 @@
+//! The transitions, one file per operation (create-backup.md sections 3, 4, 7, 8; the
+//! simulator controls of scenario-format.md in `controls.rs`).
+
+pub mod backup_policy;
+pub mod controls;
+pub mod create_backup;
+pub mod delete_backup;
+pub mod describe_backup_tasks;
+pub mod describe_backups;
+pub mod describe_instance;
+
+/// An empty parameter counts as absent (create-backup.md section 2).
+pub(crate) fn present(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.is_empty())
+}
+
+/// At most 64 characters of `value`, owned, for error context.
+pub(crate) fn owned(value: &str) -> String {
+    crate::vocab::clip(value).to_owned()
+}
+
+/// Declares the errors shared by the lookup-style operations, with their wire mapping.
+macro_rules! time_and_lookup_messages {
+    ($ty:ty) => {
+        impl $ty {
+            fn time_message(&self) -> Option<std::borrow::Cow<'static, str>> {
+                match self {
+                    Self::TimeWentBackwards(e) => Some(std::borrow::Cow::Owned(e.to_string())),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+pub(crate) use time_and_lookup_messages;

@@ -1,0 +1,204 @@
+//! Backup policies and the automatic job schedule (rule T-5, create-backup.md section 8).
+//!
+//! A policy is a daily window (`PreferredBackupTime`, `HH:mmZ-HH:mmZ`, UTC) and a set of
+//! weekdays (`PreferredBackupPeriod`). An automatic job is due at the window's start on
+//! each named day; [`BackupPolicy::next_start_after`] finds the next one.
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::{Timestamp, MILLIS_PER_DAY, MILLIS_PER_MINUTE};
+use crate::vocab::Weekday;
+
+/// A backup policy: a daily UTC window and the weekdays it applies on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "PolicyWire", into = "PolicyWire")]
+pub struct BackupPolicy {
+    /// Window start, minutes after 00:00 UTC.
+    start_minute: u16,
+    /// Window end, minutes after 00:00 UTC, later than the start.
+    end_minute: u16,
+    /// Bit `d` set for weekday `d` (Monday = 0).
+    days: u8,
+}
+
+/// Why a policy was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// The time is not `HH:mmZ-HH:mmZ` with a later end (`InvalidPreferredBackupTime.Format`).
+    #[error("PreferredBackupTime must be HH:mmZ-HH:mmZ with the end later than the start")]
+    Time,
+    /// The period names something other than `Monday`…`Sunday`, or too few days.
+    #[error("PreferredBackupPeriod must be a comma list of at least {min_days} distinct days Monday…Sunday")]
+    Period {
+        /// The fewest distinct days accepted.
+        min_days: u8,
+    },
+}
+
+fn parse_hh_mm_z(text: &str) -> Option<u16> {
+    let b = text.as_bytes();
+    if b.len() != 6 || b[2] != b':' || b[5] != b'Z' {
+        return None;
+    }
+    let two = |i: usize| -> Option<u16> {
+        (b[i].is_ascii_digit() && b[i + 1].is_ascii_digit())
+            .then(|| u16::from(b[i] - b'0') * 10 + u16::from(b[i + 1] - b'0'))
+    };
+    let (h, m) = (two(0)?, two(3)?);
+    (h <= 23 && m <= 59).then_some(h * 60 + m)
+}
+
+impl BackupPolicy {
+    /// Parses `PreferredBackupTime` and `PreferredBackupPeriod`. `min_days` is 2 for
+    /// `ModifyBackupPolicy` (the reference's "at least 2 days") and 1 for the simulator
+    /// control `BackupPolicy`.
+    pub fn parse(time: &str, period: &str, min_days: u8) -> Result<BackupPolicy, PolicyError> {
+        let (start, end) = time.split_once('-').ok_or(PolicyError::Time)?;
+        let (start_minute, end_minute) = (
+            parse_hh_mm_z(start).ok_or(PolicyError::Time)?,
+            parse_hh_mm_z(end).ok_or(PolicyError::Time)?,
+        );
+        if end_minute <= start_minute {
+            return Err(PolicyError::Time);
+        }
+        let mut days = 0u8;
+        for name in period.split(',') {
+            let day = Weekday::from_wire(name).ok_or(PolicyError::Period { min_days })?;
+            days |= 1 << (day as u8);
+        }
+        if days.count_ones() < u32::from(min_days) {
+            return Err(PolicyError::Period { min_days });
+        }
+        Ok(BackupPolicy {
+            start_minute,
+            end_minute,
+            days,
+        })
+    }
+
+    /// `PreferredBackupTime` as `HH:mmZ-HH:mmZ`.
+    pub fn time_text(&self) -> String {
+        format!(
+            "{:02}:{:02}Z-{:02}:{:02}Z",
+            self.start_minute / 60,
+            self.start_minute % 60,
+            self.end_minute / 60,
+            self.end_minute % 60
+        )
+    }
+
+    /// `PreferredBackupPeriod`: the days in `Monday`…`Sunday` order, comma-separated.
+    pub fn period_text(&self) -> String {
+        Weekday::ALL
+            .iter()
+            .filter(|d| self.days & (1 << (**d as u8)) != 0)
+            .map(|d| d.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The first window start strictly later than `after` (T-5: a start is due only if
+    /// it is later than the moment the policy was set), or `None` past the supported range.
+    pub fn next_start_after(&self, after: Timestamp) -> Option<Timestamp> {
+        let day = after.day_number(0);
+        let offset = i64::from(self.start_minute) * MILLIS_PER_MINUTE;
+        (0..=7).find_map(|k| {
+            let start = (day + k).checked_mul(MILLIS_PER_DAY)?.checked_add(offset)?;
+            let start = Timestamp::from_millis(start)?;
+            let weekday = start.weekday_from_monday();
+            (start > after && self.days & (1 << weekday) != 0).then_some(start)
+        })
+    }
+}
+
+/// The wire form of a policy, as `Sim.CreateInstance` and the state serialization spell it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyWire {
+    /// `HH:mmZ-HH:mmZ`.
+    pub preferred_backup_time: String,
+    /// Comma list of days.
+    pub preferred_backup_period: String,
+}
+
+impl From<BackupPolicy> for PolicyWire {
+    fn from(value: BackupPolicy) -> Self {
+        PolicyWire {
+            preferred_backup_time: value.time_text(),
+            preferred_backup_period: value.period_text(),
+        }
+    }
+}
+
+impl TryFrom<PolicyWire> for BackupPolicy {
+    type Error = PolicyError;
+    fn try_from(value: PolicyWire) -> Result<Self, Self::Error> {
+        BackupPolicy::parse(
+            &value.preferred_backup_time,
+            &value.preferred_backup_period,
+            1,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(text).unwrap()
+    }
+
+    #[test]
+    fn t5_parses_and_prints_in_weekday_order() {
+        let p = BackupPolicy::parse("02:00Z-03:00Z", "Sunday,Monday,Monday", 2).unwrap();
+        assert_eq!(p.time_text(), "02:00Z-03:00Z");
+        assert_eq!(p.period_text(), "Monday,Sunday");
+        assert_eq!(
+            BackupPolicy::parse("03:00Z-02:00Z", "Monday", 1),
+            Err(PolicyError::Time)
+        );
+        assert_eq!(
+            BackupPolicy::parse("03:00Z-03:00Z", "Monday", 1),
+            Err(PolicyError::Time)
+        );
+        assert_eq!(
+            BackupPolicy::parse("24:00Z-23:00Z", "Monday", 1),
+            Err(PolicyError::Time)
+        );
+        assert_eq!(
+            BackupPolicy::parse("02:00-03:00", "Monday", 1),
+            Err(PolicyError::Time)
+        );
+        assert_eq!(
+            BackupPolicy::parse("02:00Z-03:00Z", "Monday", 2),
+            Err(PolicyError::Period { min_days: 2 })
+        );
+        assert_eq!(
+            BackupPolicy::parse("02:00Z-03:00Z", "monday,Tuesday", 2),
+            Err(PolicyError::Period { min_days: 2 })
+        );
+        assert_eq!(
+            BackupPolicy::parse("02:00Z-03:00Z", "", 1),
+            Err(PolicyError::Period { min_days: 1 })
+        );
+    }
+
+    #[test]
+    fn t5_next_start_is_strictly_later_and_on_a_named_day() {
+        // 2026-03-02 is a Monday.
+        let p = BackupPolicy::parse("02:00Z-03:00Z", "Monday,Wednesday", 2).unwrap();
+        assert_eq!(
+            p.next_start_after(at("2026-03-02T01:59:59Z")),
+            Some(at("2026-03-02T02:00:00Z"))
+        );
+        assert_eq!(
+            p.next_start_after(at("2026-03-02T02:00:00Z")),
+            Some(at("2026-03-04T02:00:00Z"))
+        );
+        assert_eq!(
+            p.next_start_after(at("2026-03-04T02:00:00Z")),
+            Some(at("2026-03-09T02:00:00Z"))
+        );
+    }
+}

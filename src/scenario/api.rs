@@ -1,0 +1,248 @@
+//! The API actions: wire parameters in, the real API's answer out.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::answer::Answer;
+use super::fields::{LineError, Params};
+use crate::instance::Instance;
+use crate::job::JobRecord;
+use crate::ops::backup_policy::ModifyBackupPolicyRequest;
+use crate::ops::create_backup::CreateBackupRequest;
+use crate::ops::delete_backup::DeleteBackupRequest;
+use crate::ops::describe_backup_tasks::{DescribeBackupTasksRequest, JobView};
+use crate::ops::describe_backups::DescribeBackupsRequest;
+use crate::simulation::Simulation;
+use crate::time::Timestamp;
+
+/// Reads the named string parameters, in order, refusing any given with another JSON type.
+fn strings<'p, P: Params, const N: usize>(
+    params: &'p P,
+    names: [&'static str; N],
+) -> Result<[Option<Cow<'p, str>>; N], LineError> {
+    let mut out: [Option<Cow<'p, str>>; N] = std::array::from_fn(|_| None);
+    for (slot, name) in out.iter_mut().zip(names) {
+        *slot = params.string(name)?;
+    }
+    Ok(out)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Created {
+    backup_job_id: String,
+}
+
+/// Answers one API action at `now`; an unknown action answers `InvalidAction.NotFound`.
+pub(crate) fn dispatch<P: Params>(
+    sim: &mut Simulation,
+    action: &str,
+    params: &P,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    match action {
+        "CreateBackup" => {
+            let [id, db_name, strategy, method, backup_type] = strings(
+                params,
+                [
+                    "DBInstanceId",
+                    "DBName",
+                    "BackupStrategy",
+                    "BackupMethod",
+                    "BackupType",
+                ],
+            )?;
+            let request = CreateBackupRequest {
+                db_instance_id: id.as_deref(),
+                db_name: db_name.as_deref(),
+                backup_strategy: strategy.as_deref(),
+                backup_method: method.as_deref(),
+                backup_type: backup_type.as_deref(),
+            };
+            let job = sim
+                .create_backup(&request, now)
+                .map_err(|e| LineError::of(&e))?;
+            Ok(Answer::ok(
+                sim,
+                Created {
+                    backup_job_id: job.to_string(),
+                },
+            ))
+        }
+        "DescribeBackupTasks" => {
+            let [id, job, mode, status] = strings(
+                params,
+                [
+                    "DBInstanceId",
+                    "BackupJobId",
+                    "BackupMode",
+                    "BackupJobStatus",
+                ],
+            )?;
+            let request = DescribeBackupTasksRequest {
+                db_instance_id: id.as_deref(),
+                backup_job_id: job.as_deref(),
+                backup_mode: mode.as_deref(),
+                backup_job_status: status.as_deref(),
+            };
+            let jobs = sim
+                .describe_backup_tasks(&request, now)
+                .map_err(|e| LineError::of(&e))?;
+            let items: Vec<_> = jobs.iter().map(job_json).collect();
+            Ok(Answer::ok(sim, json!({"Items": {"BackupJob": items}})))
+        }
+        "DescribeBackups" => {
+            let [id, backup_id, status, mode, backup_type, start, end, size, number] = strings(
+                params,
+                [
+                    "DBInstanceId",
+                    "BackupId",
+                    "BackupStatus",
+                    "BackupMode",
+                    "BackupType",
+                    "StartTime",
+                    "EndTime",
+                    "PageSize",
+                    "PageNumber",
+                ],
+            )?;
+            let request = DescribeBackupsRequest {
+                db_instance_id: id.as_deref(),
+                backup_id: backup_id.as_deref(),
+                backup_status: status.as_deref(),
+                backup_mode: mode.as_deref(),
+                backup_type: backup_type.as_deref(),
+                start_time: start.as_deref(),
+                end_time: end.as_deref(),
+                page_size: size.as_deref(),
+                page_number: number.as_deref(),
+            };
+            let body = {
+                let page = sim
+                    .describe_backups(&request, now)
+                    .map_err(|e| LineError::of(&e))?;
+                let instance_id = id.as_deref().unwrap_or_default();
+                let items: Vec<_> = page
+                    .items
+                    .iter()
+                    .map(|s| set_json(instance_id, s))
+                    .collect();
+                json!({
+                    "Items": {"Backup": items},
+                    "TotalRecordCount": page.total.to_string(),
+                    "PageNumber": page.page_number.to_string(),
+                    "PageRecordCount": page.items.len().to_string(),
+                })
+            };
+            Ok(Answer::ok(sim, body))
+        }
+        "DeleteBackup" => {
+            let [id, backup_id] = strings(params, ["DBInstanceId", "BackupId"])?;
+            let request = DeleteBackupRequest {
+                db_instance_id: id.as_deref(),
+                backup_id: backup_id.as_deref(),
+            };
+            sim.delete_backup(&request, now)
+                .map_err(|e| LineError::of(&e))?;
+            Ok(Answer::ok(sim, json!({})))
+        }
+        "DescribeDBInstanceAttribute" => {
+            let [id] = strings(params, ["DBInstanceId"])?;
+            let body = {
+                let instance = sim
+                    .describe_db_instance_attribute(id.as_deref(), now)
+                    .map_err(|e| LineError::of(&e))?;
+                json!({"Items": {"DBInstanceAttribute": [instance_json(instance)]}})
+            };
+            Ok(Answer::ok(sim, body))
+        }
+        "ModifyBackupPolicy" => {
+            let [id, time, period] = strings(
+                params,
+                [
+                    "DBInstanceId",
+                    "PreferredBackupTime",
+                    "PreferredBackupPeriod",
+                ],
+            )?;
+            let request = ModifyBackupPolicyRequest {
+                db_instance_id: id.as_deref(),
+                preferred_backup_time: time.as_deref(),
+                preferred_backup_period: period.as_deref(),
+            };
+            sim.modify_backup_policy(&request, now)
+                .map_err(|e| LineError::of(&e))?;
+            Ok(Answer::ok(
+                sim,
+                json!({"DBInstanceID": id.as_deref().unwrap_or_default()}),
+            ))
+        }
+        "DescribeBackupPolicy" => {
+            let [id] = strings(params, ["DBInstanceId"])?;
+            let view = sim
+                .describe_backup_policy(id.as_deref(), now)
+                .map_err(|e| LineError::of(&e))?;
+            let body = json!({
+                "PreferredBackupTime": view.policy.map(|p| p.time_text()).unwrap_or_default(),
+                "PreferredBackupPeriod": view.policy.map(|p| p.period_text()).unwrap_or_default(),
+                "PreferredNextBackupTime": view.next_start.map(|t| t.to_wire_minutes()).unwrap_or_default(),
+                "BackupRetentionPeriod": "7",
+            });
+            Ok(Answer::ok(sim, body))
+        }
+        _ => Err(super::unknown_action()),
+    }
+}
+
+fn job_json(job: &JobView) -> serde_json::Value {
+    let mut value = json!({
+        "BackupJobId": job.id.to_string(),
+        "BackupStatus": job.status.as_str(),
+        "BackupProgressStatus": job.progress_status.as_str(),
+        "JobMode": job.mode.as_str(),
+        "Process": job.process.to_string(),
+        "TaskAction": job.mode.task_action(),
+    });
+    if let (Some(backup_id), Some(map)) = (job.backup_id, value.as_object_mut()) {
+        map.insert("BackupId".into(), backup_id.to_string().into());
+    }
+    value
+}
+
+fn set_json(instance_id: &str, set: &JobRecord) -> serde_json::Value {
+    json!({
+        "BackupId": set.backup_id.to_string(),
+        "DBInstanceId": instance_id,
+        "BackupStatus": set.outcome.as_str(),
+        "BackupStartTime": set.started.to_wire_seconds(),
+        "BackupEndTime": set.ended.to_wire_seconds(),
+        "BackupType": set.backup_type.as_str(),
+        "BackupMode": set.mode.as_str(),
+        "BackupMethod": set.method.as_str(),
+        "BackupInitiator": set.mode.initiator(),
+        "BackupSize": set.size,
+        "StoreStatus": "Enabled",
+    })
+}
+
+fn instance_json(instance: &Instance) -> serde_json::Value {
+    let databases: Vec<_> = instance
+        .databases()
+        .iter()
+        .map(|d| json!({"DBName": d.name.as_str(), "DBStatus": d.status.as_str()}))
+        .collect();
+    json!({
+        "DBInstanceId": instance.id().as_str(),
+        "Engine": instance.engine().as_str(),
+        "EngineVersion": instance.engine_version(),
+        "DBInstanceStorageType": instance.storage().as_str(),
+        "DBInstanceType": instance.kind().as_str(),
+        "DBInstanceStatus": instance.status().as_str(),
+        "LockMode": instance.lock().as_str(),
+        "Category": instance.category().as_str(),
+        "RegionId": instance.region(),
+        "Databases": databases,
+    })
+}

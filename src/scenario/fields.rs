@@ -1,0 +1,213 @@
+//! Reading a line's fields: borrowed keys and raw JSON values, looked up by name.
+//!
+//! API actions take their parameters as JSON strings; any other JSON type answers
+//! `Sim.InvalidParameter` naming it. Simulator actions read natural JSON types. Unknown
+//! fields are never looked at, so they are ignored whatever their type. When a key is
+//! repeated, the last one wins (as in most JSON parsers).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+
+use crate::error::{ErrorCode, WireError};
+use crate::instance::InvalidField;
+use crate::ops::controls::SimError;
+use crate::time::Timestamp;
+
+/// A refusal before or instead of an operation: a row of the table and a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LineError {
+    pub code: ErrorCode,
+    pub message: Cow<'static, str>,
+}
+
+impl LineError {
+    pub fn table(code: ErrorCode) -> LineError {
+        LineError {
+            code,
+            message: Cow::Borrowed(code.spec().message),
+        }
+    }
+
+    pub fn of<E: WireError>(error: &E) -> LineError {
+        LineError {
+            code: error.error_code(),
+            message: error.message(),
+        }
+    }
+
+    pub fn sim(error: SimError) -> LineError {
+        LineError::of(&error)
+    }
+
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> LineError {
+        LineError::sim(SimError::InvalidParameter(InvalidField::new(field, reason)))
+    }
+
+    fn malformed(message: String) -> LineError {
+        LineError {
+            code: ErrorCode::SimMalformedLine,
+            message: Cow::Owned(message),
+        }
+    }
+}
+
+/// Where an API action's string parameters come from.
+pub(crate) trait Params {
+    /// The parameter `name` as a string, `None` when absent; an error when it is present
+    /// with another JSON type.
+    fn string(&self, name: &'static str) -> Result<Option<Cow<'_, str>>, LineError>;
+}
+
+/// Wire parameters from the emulator: always strings; the last of a repeated name wins.
+pub(crate) struct Pairs<'a>(pub &'a [(&'a str, &'a str)]);
+
+impl Params for Pairs<'_> {
+    fn string(&self, name: &'static str) -> Result<Option<Cow<'_, str>>, LineError> {
+        Ok(self
+            .0
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| Cow::Borrowed(*v)))
+    }
+}
+
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// The fields of one line, in order.
+pub(crate) struct Fields<'a> {
+    entries: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+impl<'de> Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldsVisitor;
+        impl<'de> Visitor<'de> for FieldsVisitor {
+            type Value = Fields<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    let value: &'de RawValue = map.next_value()?;
+                    entries.push((key, value));
+                }
+                Ok(Fields { entries })
+            }
+        }
+        deserializer.deserialize_map(FieldsVisitor)
+    }
+}
+
+/// Parses a line into fields, or answers `Sim.MalformedLine`.
+pub(crate) fn parse_line(line: &[u8]) -> Result<Fields<'_>, LineError> {
+    serde_json::from_slice::<Fields<'_>>(line).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => {
+            LineError::malformed("The line is not a JSON object.".into())
+        }
+        _ => LineError::malformed(format!("The line is not valid JSON: {e}.")),
+    })
+}
+
+impl<'a> Fields<'a> {
+    /// The raw value of `name`, if present (the last one when repeated).
+    pub fn raw(&self, name: &str) -> Option<&'a RawValue> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| *v)
+    }
+
+    /// Whether `name` is present.
+    pub fn has(&self, name: &str) -> bool {
+        self.raw(name).is_some()
+    }
+
+    /// `Action`: a string, else `Sim.MalformedLine`.
+    pub fn action(&self) -> Result<Cow<'a, str>, LineError> {
+        let raw = self
+            .raw("Action")
+            .ok_or_else(|| LineError::malformed("The line has no Action.".into()))?;
+        as_string(raw)
+            .ok_or_else(|| LineError::malformed("The line's Action is not a string.".into()))
+    }
+
+    /// `At`: an RFC 3339 string, if present.
+    pub fn at(&self) -> Result<Option<Timestamp>, LineError> {
+        self.time("At")
+    }
+
+    /// An RFC 3339 time field.
+    pub fn time(&self, name: &'static str) -> Result<Option<Timestamp>, LineError> {
+        let Some(raw) = self.raw(name) else {
+            return Ok(None);
+        };
+        let text = as_string(raw)
+            .ok_or_else(|| LineError::invalid(name, "must be an RFC 3339 time string"))?;
+        Timestamp::parse_rfc3339(&text)
+            .map(Some)
+            .map_err(|e| LineError::invalid(name, e.to_string()))
+    }
+
+    /// A field of a natural JSON type; `what` says what was expected.
+    pub fn typed<T: DeserializeOwned>(
+        &self,
+        name: &'static str,
+        what: &str,
+    ) -> Result<Option<T>, LineError> {
+        match self.raw(name) {
+            None => Ok(None),
+            Some(raw) => serde_json::from_str(raw.get())
+                .map(Some)
+                .map_err(|_| LineError::invalid(name, format!("must be {what}"))),
+        }
+    }
+}
+
+/// The string a raw value holds, borrowed when it has no escapes; `None` for other types.
+fn as_string(raw: &RawValue) -> Option<Cow<'_, str>> {
+    let text = raw.get();
+    if !text.starts_with('"') {
+        return None;
+    }
+    if let Ok(s) = serde_json::from_str::<&str>(text) {
+        return Some(Cow::Borrowed(s));
+    }
+    serde_json::from_str::<String>(text).ok().map(Cow::Owned)
+}
+
+impl Params for Fields<'_> {
+    fn string(&self, name: &'static str) -> Result<Option<Cow<'_, str>>, LineError> {
+        match self.raw(name) {
+            None => Ok(None),
+            Some(raw) => as_string(raw)
+                .map(Some)
+                .ok_or_else(|| LineError::invalid(name, "API parameters must be JSON strings")),
+        }
+    }
+}

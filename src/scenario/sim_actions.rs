@@ -1,0 +1,259 @@
+//! The simulator actions (`Sim.*`): natural JSON types in, `Sim.`-prefixed errors out.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::answer::Answer;
+use super::fields::{Fields, LineError};
+use crate::ids::InstanceId;
+use crate::instance::{Database, InstanceChanges, InstanceSpec};
+use crate::policy::{BackupPolicy, PolicyWire};
+use crate::settings::{SettingsChange, UtcOffset, MAX_BACKUP_DURATION_SECONDS};
+use crate::simulation::Simulation;
+use crate::time::{Timestamp, MILLIS_PER_SECOND};
+use crate::vocab::{
+    Category, DbStatus, Engine, InstanceKind, InstanceStatus, LockMode, QuotaWindow, StorageType,
+    WireEnum,
+};
+
+/// Answers one `Sim.<name>` action at `now`.
+pub(crate) fn dispatch(
+    sim: &mut Simulation,
+    name: &str,
+    fields: &Fields<'_>,
+    now: Timestamp,
+    is_first_line: bool,
+) -> Result<Answer, LineError> {
+    match name {
+        "Configure" => configure(sim, fields, now, is_first_line),
+        "CreateInstance" => create_instance(sim, fields, now),
+        "ModifyInstance" => modify_instance(sim, fields, now),
+        "AdvanceTime" => advance_time(sim, fields),
+        "FailBackupJob" => {
+            let id = instance_id(fields)?;
+            let job = sim
+                .fail_backup_job(id.as_str(), now)
+                .map_err(LineError::sim)?;
+            Ok(Answer::ok(
+                sim,
+                json!({"DBInstanceId": id.as_str(), "BackupJobId": job.to_string()}),
+            ))
+        }
+        _ => Err(super::unknown_action()),
+    }
+}
+
+fn wire_enum<T: WireEnum>(fields: &Fields<'_>, name: &'static str) -> Result<Option<T>, LineError> {
+    let what = || format!("one of {}", T::list());
+    match fields.typed::<String>(name, &what())? {
+        None => Ok(None),
+        Some(text) => T::from_wire(&text)
+            .map(Some)
+            .ok_or_else(|| LineError::invalid(name, format!("must be {}", what()))),
+    }
+}
+
+fn duration(fields: &Fields<'_>, name: &'static str) -> Result<Option<u32>, LineError> {
+    let what = format!("an integer from 1 to {MAX_BACKUP_DURATION_SECONDS}");
+    match fields.typed::<u64>(name, &what)? {
+        None => Ok(None),
+        Some(n) if (1..=MAX_BACKUP_DURATION_SECONDS).contains(&n) => Ok(u32::try_from(n).ok()),
+        Some(_) => Err(LineError::invalid(name, what)),
+    }
+}
+
+fn instance_id(fields: &Fields<'_>) -> Result<InstanceId, LineError> {
+    let text = fields
+        .typed::<String>("DBInstanceId", "a non-empty string")?
+        .ok_or_else(|| LineError::invalid("DBInstanceId", "is required"))?;
+    InstanceId::new(&text)
+        .ok_or_else(|| LineError::invalid("DBInstanceId", "must be a non-empty string"))
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DatabaseWire {
+    Name(String),
+    Full {
+        #[serde(rename = "DBName")]
+        name: String,
+        #[serde(rename = "DBStatus", default)]
+        status: Option<String>,
+    },
+}
+
+fn databases(fields: &Fields<'_>) -> Result<Option<Vec<Database>>, LineError> {
+    const WHAT: &str = "a list of names or of {\"DBName\",\"DBStatus\"} objects";
+    let Some(list) = fields.typed::<Vec<DatabaseWire>>("Databases", WHAT)? else {
+        return Ok(None);
+    };
+    list.into_iter()
+        .map(|db| match db {
+            DatabaseWire::Name(name) => Ok(Database::running(&name)),
+            DatabaseWire::Full { name, status } => {
+                let status = match status {
+                    None => DbStatus::Running,
+                    Some(s) => DbStatus::from_wire(&s).ok_or_else(|| {
+                        LineError::invalid(
+                            "Databases",
+                            format!("DBStatus must be one of {}", DbStatus::list()),
+                        )
+                    })?,
+                };
+                Ok(Database {
+                    name: name.into(),
+                    status,
+                })
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// `BackupPolicy`: `Some(None)` for JSON `null` (remove), `None` when absent.
+fn policy(fields: &Fields<'_>) -> Result<Option<Option<BackupPolicy>>, LineError> {
+    const WHAT: &str = "{\"PreferredBackupTime\":\"HH:mmZ-HH:mmZ\",\"PreferredBackupPeriod\":\"Monday,...\"} or null";
+    let Some(wire) = fields.typed::<Option<PolicyWire>>("BackupPolicy", WHAT)? else {
+        return Ok(None);
+    };
+    match wire {
+        None => Ok(Some(None)),
+        Some(wire) => BackupPolicy::parse(
+            &wire.preferred_backup_time,
+            &wire.preferred_backup_period,
+            1,
+        )
+        .map(|p| Some(Some(p)))
+        .map_err(|e| LineError::invalid("BackupPolicy", e.to_string())),
+    }
+}
+
+fn tags(fields: &Fields<'_>) -> Result<Option<Vec<(String, String)>>, LineError> {
+    let map =
+        fields.typed::<indexmap::IndexMap<String, String>>("Tags", "an object of string values")?;
+    Ok(map.map(|m| m.into_iter().collect()))
+}
+
+fn configure(
+    sim: &mut Simulation,
+    fields: &Fields<'_>,
+    now: Timestamp,
+    is_first_line: bool,
+) -> Result<Answer, LineError> {
+    let start = fields.time("Start")?;
+    if start.is_some() && !is_first_line {
+        return Err(LineError::invalid(
+            "Start",
+            "is allowed only on the first line of a scenario",
+        ));
+    }
+    let window = wire_enum::<QuotaWindow>(fields, "QuotaWindow")?;
+    let offset = match fields.typed::<String>("QuotaUtcOffset", "a string +HH:MM or -HH:MM")? {
+        None => None,
+        Some(text) => Some(UtcOffset::parse(&text).ok_or_else(|| {
+            LineError::invalid(
+                "QuotaUtcOffset",
+                "must be +HH:MM or -HH:MM between -12:00 and +14:00",
+            )
+        })?),
+    };
+    let change = SettingsChange {
+        seed: fields.typed::<u64>("Seed", "an integer from 0 to 18446744073709551615")?,
+        daily_backup_limit: fields
+            .typed::<u32>("DailyBackupLimit", "an integer from 0 to 4294967295")?,
+        quota_window: window,
+        quota_utc_offset: offset,
+        backup_duration_seconds: duration(fields, "BackupDurationSeconds")?,
+    };
+    let now = match start {
+        Some(start) => {
+            *sim = Simulation::new(sim.settings().clone(), start);
+            start
+        }
+        None => now,
+    };
+    sim.configure(&change, now).map_err(LineError::sim)?;
+    Ok(Answer::ok(sim, json!({"Clock": sim.clock().to_rfc3339()})))
+}
+
+fn create_instance(
+    sim: &mut Simulation,
+    fields: &Fields<'_>,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    let id = instance_id(fields)?;
+    let engine = wire_enum::<Engine>(fields, "Engine")?
+        .ok_or_else(|| LineError::invalid("Engine", "is required"))?;
+    let mut spec = InstanceSpec::new(id.clone(), engine);
+    spec.engine_version = fields.typed("EngineVersion", "a string")?;
+    spec.storage = wire_enum::<StorageType>(fields, "DBInstanceStorageType")?;
+    spec.kind = wire_enum::<InstanceKind>(fields, "DBInstanceType")?.unwrap_or(spec.kind);
+    spec.status = wire_enum::<InstanceStatus>(fields, "DBInstanceStatus")?.unwrap_or(spec.status);
+    spec.lock = wire_enum::<LockMode>(fields, "LockMode")?.unwrap_or(spec.lock);
+    spec.category = wire_enum::<Category>(fields, "Category")?.unwrap_or(spec.category);
+    spec.region = fields.typed("RegionId", "a string")?;
+    spec.account_id = fields.typed("AccountId", "a string of 16 digits")?;
+    spec.tags = tags(fields)?.unwrap_or_default();
+    spec.databases = databases(fields)?.unwrap_or_default();
+    spec.backup_duration_seconds = duration(fields, "BackupDurationSeconds")?;
+    spec.policy = policy(fields)?.flatten();
+    sim.create_instance(spec, now).map_err(LineError::sim)?;
+    Ok(Answer::ok(sim, json!({"DBInstanceId": id.as_str()})))
+}
+
+/// Fields `Sim.ModifyInstance` refuses: they describe what an instance is, not its state.
+const FIXED_FIELDS: &[&str] = &[
+    "Engine",
+    "EngineVersion",
+    "DBInstanceStorageType",
+    "Category",
+    "RegionId",
+    "AccountId",
+];
+
+fn modify_instance(
+    sim: &mut Simulation,
+    fields: &Fields<'_>,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    let id = instance_id(fields)?;
+    if let Some(fixed) = FIXED_FIELDS.iter().find(|f| fields.has(f)) {
+        return Err(LineError::invalid(fixed, "cannot be modified"));
+    }
+    let changes = InstanceChanges {
+        status: wire_enum(fields, "DBInstanceStatus")?,
+        lock: wire_enum(fields, "LockMode")?,
+        kind: wire_enum(fields, "DBInstanceType")?,
+        databases: databases(fields)?,
+        policy: policy(fields)?,
+        backup_duration_seconds: duration(fields, "BackupDurationSeconds")?,
+        tags: tags(fields)?,
+    };
+    sim.modify_instance(id.as_str(), changes, now)
+        .map_err(LineError::sim)?;
+    Ok(Answer::ok(sim, json!({"DBInstanceId": id.as_str()})))
+}
+
+fn advance_time(sim: &mut Simulation, fields: &Fields<'_>) -> Result<Answer, LineError> {
+    let to = fields.time("To")?;
+    let seconds = fields.typed::<u64>("Seconds", "an integer of at least 0")?;
+    let target = match (to, seconds) {
+        (Some(to), None) => to,
+        (None, Some(seconds)) => i64::try_from(seconds)
+            .ok()
+            .and_then(|s| s.checked_mul(MILLIS_PER_SECOND))
+            .and_then(|ms| sim.clock().checked_add_millis(ms))
+            .ok_or_else(|| {
+                LineError::invalid("Seconds", "moves the clock past 9999-12-31T23:59:59Z")
+            })?,
+        _ => {
+            return Err(LineError::invalid(
+                "To",
+                "give exactly one of To and Seconds",
+            ))
+        }
+    };
+    sim.advance_to(target)
+        .map_err(|e| LineError::sim(crate::SimError::TimeWentBackwards(e)))?;
+    Ok(Answer::ok(sim, json!({"Clock": sim.clock().to_rfc3339()})))
+}

@@ -1,0 +1,378 @@
+//! The simulation state and the machinery every transition shares: the clock (T-1), the
+//! id counters, and settling an instance up to `now` (T-2, T-4, T-5).
+//!
+//! Instances are independent: only the id counters are shared. So the simulation does not
+//! keep a global event queue; each instance is *settled* (its job ends and automatic
+//! starts that fell due are applied, in time order, job ends first at equal times) when a
+//! transition touches it. Advancing the clock alone is O(1), and the cost of settling is
+//! proportional to the events that fell due. [`Simulation::settle_all`] settles every
+//! instance, for callers that want to look at the whole state.
+
+use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{BackupId, BackupJobId, InstanceId, RequestId, FIRST_BACKUP_ID, FIRST_JOB_ID};
+use crate::instance::{FullBackupMark, Instance};
+use crate::job::{backup_size, ActiveJob, JobRecord};
+use crate::settings::Settings;
+use crate::time::{Timestamp, MILLIS_PER_HOUR};
+use crate::vocab::{BackupMethod, BackupMode, BackupType, Engine, SetStatus};
+
+/// The instances of a simulation, in creation order, hashed with a fixed-seed hasher.
+pub type InstanceMap = IndexMap<InstanceId, Instance, FxBuildHasher>;
+
+/// The default start of a simulation, 2026-01-01T00:00:00Z.
+pub const DEFAULT_START: Timestamp = Timestamp::clamped(1_767_225_600_000);
+
+/// Rule T-1: a `now` earlier than the clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the time {now} is earlier than the simulation clock {clock}")]
+pub struct TimeWentBackwards {
+    /// The clock.
+    pub clock: Timestamp,
+    /// The refused time.
+    pub now: Timestamp,
+}
+
+/// The id counters: the next `BackupJobId` and `BackupId`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IdCounters {
+    /// The next `BackupJobId`.
+    pub next_job_id: u64,
+    /// The next `BackupId`.
+    pub next_backup_id: u64,
+}
+
+impl Default for IdCounters {
+    fn default() -> Self {
+        IdCounters {
+            next_job_id: FIRST_JOB_ID,
+            next_backup_id: FIRST_BACKUP_ID,
+        }
+    }
+}
+
+/// The whole simulation: settings, clock, instances with their jobs and sets, id counters.
+///
+/// Transitions are methods in `ops/` (one file per operation); each takes `now`, first
+/// moves the clock there (refusing an earlier `now`, T-1), then checks everything, and
+/// changes the domain state only when every check passed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Simulation {
+    pub(crate) settings: Settings,
+    pub(crate) clock: Timestamp,
+    pub(crate) instances: InstanceMap,
+    pub(crate) ids: IdCounters,
+    /// Answers given so far; `RequestId`s derive from it. Not domain state.
+    #[serde(default)]
+    pub(crate) answers: u64,
+}
+
+impl Default for Simulation {
+    fn default() -> Self {
+        Simulation::new(Settings::default(), DEFAULT_START)
+    }
+}
+
+impl Simulation {
+    /// An empty simulation whose clock starts at `start`.
+    pub fn new(settings: Settings, start: Timestamp) -> Simulation {
+        Simulation {
+            settings,
+            clock: start,
+            instances: InstanceMap::default(),
+            ids: IdCounters::default(),
+            answers: 0,
+        }
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The clock: the latest `now` any transition was given.
+    pub fn clock(&self) -> Timestamp {
+        self.clock
+    }
+
+    /// The id counters.
+    pub fn id_counters(&self) -> IdCounters {
+        self.ids
+    }
+
+    /// The instances, in creation order, as last settled.
+    pub fn instances(&self) -> &InstanceMap {
+        &self.instances
+    }
+
+    /// One instance, as last settled.
+    pub fn instance(&self, id: &str) -> Option<&Instance> {
+        self.instances.get(id)
+    }
+
+    /// The `RequestId` for the next answer; counts the answer.
+    pub fn next_request_id(&mut self) -> RequestId {
+        let id = RequestId::derive(self.settings.seed, self.answers);
+        self.answers += 1;
+        id
+    }
+
+    /// Number of answers given (what `RequestId`s derive from).
+    pub fn answers_given(&self) -> u64 {
+        self.answers
+    }
+
+    /// T-1: moves the clock to `now`, or refuses an earlier `now` and changes nothing.
+    /// Job ends and automatic starts that fall due are applied to each instance the next
+    /// time it is touched, or by [`Simulation::settle_all`].
+    pub fn advance_to(&mut self, now: Timestamp) -> Result<(), TimeWentBackwards> {
+        if now < self.clock {
+            return Err(TimeWentBackwards {
+                clock: self.clock,
+                now,
+            });
+        }
+        self.clock = now;
+        Ok(())
+    }
+
+    /// Applies every job end and automatic start due by the clock to every instance.
+    pub fn settle_all(&mut self) {
+        let (clock, settings) = (self.clock, &self.settings);
+        for instance in self.instances.values_mut() {
+            settle(instance, &mut self.ids, settings, clock);
+        }
+    }
+
+    /// The instance `id`, settled to the clock.
+    pub(crate) fn settled_instance(&mut self, id: &str) -> Option<&mut Instance> {
+        let instance = self.instances.get_mut(id)?;
+        settle(instance, &mut self.ids, &self.settings, self.clock);
+        Some(instance)
+    }
+
+    /// Checks every invariant of the state; `Err` names the first one broken.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut job_ids = rustc_hash::FxHashSet::default();
+        let mut backup_ids = rustc_hash::FxHashSet::default();
+        for (key, instance) in &self.instances {
+            if key != &instance.id {
+                return Err(format!("instance {key} is stored under another id"));
+            }
+            instance_invariants(instance, &self.ids)?;
+            let jobs = instance
+                .history
+                .iter()
+                .map(|r| (r.id, r.backup_id))
+                .chain(instance.active_job.iter().map(|j| (j.id, j.backup_id)));
+            for (job, backup) in jobs {
+                if !job_ids.insert(job) {
+                    return Err(format!("BackupJobId {job} is used twice"));
+                }
+                if !backup_ids.insert(backup) {
+                    return Err(format!("BackupId {backup} is used twice"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The invariants of one instance, given the counters.
+pub(crate) fn instance_invariants(instance: &Instance, ids: &IdCounters) -> Result<(), String> {
+    let id = &instance.id;
+    let below_counters = |job: BackupJobId, backup: BackupId| {
+        job.0 >= FIRST_JOB_ID
+            && job.0 < ids.next_job_id
+            && backup.0 >= FIRST_BACKUP_ID
+            && backup.0 < ids.next_backup_id
+    };
+    for pair in instance.history.windows(2) {
+        if pair[1].ended < pair[0].ended || pair[1].started < pair[0].ended {
+            return Err(format!("{id}: jobs overlap or ended out of order"));
+        }
+    }
+    for record in &instance.history {
+        if !below_counters(record.id, record.backup_id) {
+            return Err(format!(
+                "{id}: job {} has an id the counters never gave",
+                record.id
+            ));
+        }
+        if record.ended < record.started {
+            return Err(format!("{id}: job {} ended before it started", record.id));
+        }
+    }
+    if let Some(job) = &instance.active_job {
+        if !below_counters(job.id, job.backup_id) {
+            return Err(format!(
+                "{id}: active job {} has an id the counters never gave",
+                job.id
+            ));
+        }
+        if instance
+            .history
+            .last()
+            .is_some_and(|r| r.ended > job.started)
+        {
+            return Err(format!(
+                "{id}: the active job started before the last one ended"
+            ));
+        }
+    }
+    if instance.quota.accepted().windows(2).any(|w| w[1] < w[0]) {
+        return Err(format!("{id}: quota ledger out of order"));
+    }
+    if instance.policy.is_none() && instance.next_auto_start.is_some() {
+        return Err(format!("{id}: an automatic start without a policy"));
+    }
+    Ok(())
+}
+
+/// T-4: applies to `instance`, in time order, every job end and automatic start due by
+/// `now`; at equal times the job end comes first.
+pub(crate) fn settle(
+    instance: &mut Instance,
+    ids: &mut IdCounters,
+    settings: &Settings,
+    now: Timestamp,
+) {
+    loop {
+        let end = instance.active_job.as_ref().map(ActiveJob::ends_at);
+        let auto = instance.next_auto_start;
+        match (end, auto) {
+            (Some(end), auto) if end <= now && auto.is_none_or(|a| end <= a) => {
+                end_job(instance, settings, end, SetStatus::Success);
+            }
+            (_, Some(start)) if start <= now => {
+                start_automatic(instance, ids, settings, start);
+                instance.next_auto_start = instance.policy.and_then(|p| p.next_start_after(start));
+            }
+            _ => break,
+        }
+    }
+}
+
+/// T-5: the automatic job due at `at`, unless a job is active or the instance cannot be
+/// backed up then (that day's automatic backup is skipped).
+fn start_automatic(
+    instance: &mut Instance,
+    ids: &mut IdCounters,
+    settings: &Settings,
+    at: Timestamp,
+) {
+    if instance.active_job.is_some() || !instance.can_back_up() {
+        return;
+    }
+    let method = match instance.engine {
+        Engine::MySql | Engine::PostgreSql | Engine::MariaDb
+            if instance.storage.is_cloud_disk() =>
+        {
+            BackupMethod::Snapshot
+        }
+        Engine::MySql | Engine::PostgreSql | Engine::MariaDb | Engine::SqlServer => {
+            BackupMethod::Physical
+        }
+    };
+    let backup_type = match instance.engine {
+        Engine::SqlServer => sql_server_auto_type(instance, at),
+        Engine::MySql | Engine::PostgreSql | Engine::MariaDb => BackupType::FullBackup,
+    };
+    start_job(
+        instance,
+        ids,
+        settings,
+        BackupMode::Automated,
+        method,
+        backup_type,
+        at,
+    );
+}
+
+/// CB-A3 for SQL Server `Physical` with `Auto`: `FullBackup` when there is no successful
+/// full backup, or it started more than 72 hours before `now`, or a database was added
+/// since it started, or the last job failed; otherwise `IncrementalBackup`.
+pub(crate) fn sql_server_auto_type(instance: &Instance, now: Timestamp) -> BackupType {
+    let Some(full) = &instance.last_full else {
+        return BackupType::FullBackup;
+    };
+    let too_old = now.as_millis() - full.started.as_millis() > 72 * MILLIS_PER_HOUR;
+    let added = instance
+        .databases
+        .iter()
+        .any(|db| !full.databases.contains(&db.name));
+    if too_old || added || instance.last_job_failed() {
+        BackupType::FullBackup
+    } else {
+        BackupType::IncrementalBackup
+    }
+}
+
+/// CB-A1 (and T-5): starts a job at `now` with the next ids.
+pub(crate) fn start_job(
+    instance: &mut Instance,
+    ids: &mut IdCounters,
+    settings: &Settings,
+    mode: BackupMode,
+    method: BackupMethod,
+    backup_type: BackupType,
+    now: Timestamp,
+) -> BackupJobId {
+    let id = BackupJobId(ids.next_job_id);
+    let backup_id = BackupId(ids.next_backup_id);
+    ids.next_job_id += 1;
+    ids.next_backup_id += 1;
+    let databases_at_start = (instance.engine == Engine::SqlServer
+        && backup_type == BackupType::FullBackup)
+        .then(|| instance.databases.iter().map(|d| d.name.clone()).collect());
+    instance.active_job = Some(ActiveJob {
+        id,
+        backup_id,
+        mode,
+        method,
+        backup_type,
+        started: now,
+        duration_seconds: instance
+            .backup_duration_seconds
+            .unwrap_or(settings.backup_duration_seconds),
+        databases_at_start,
+    });
+    id
+}
+
+/// T-2 and T-3: ends the active job at `at` and records its set.
+pub(crate) fn end_job(
+    instance: &mut Instance,
+    settings: &Settings,
+    at: Timestamp,
+    outcome: SetStatus,
+) {
+    let Some(job) = instance.active_job.take() else {
+        return;
+    };
+    if outcome == SetStatus::Success && job.backup_type == BackupType::FullBackup {
+        if let Some(databases) = job.databases_at_start {
+            instance.last_full = Some(FullBackupMark {
+                started: job.started,
+                databases,
+            });
+        }
+    }
+    instance.history.push(JobRecord {
+        id: job.id,
+        backup_id: job.backup_id,
+        mode: job.mode,
+        method: job.method,
+        backup_type: job.backup_type,
+        started: job.started,
+        ended: at,
+        duration_seconds: job.duration_seconds,
+        outcome,
+        size: backup_size(settings.seed, job.backup_id, instance.databases.len()),
+        set_deleted: false,
+    });
+}

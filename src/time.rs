@@ -1,0 +1,223 @@
+//! Simulation time: a [`Timestamp`] is an instant in UTC with millisecond precision.
+//!
+//! The crate never reads a clock. Every transition takes `now: Timestamp` from the caller;
+//! [`crate::Simulation`] keeps the latest `now` it has seen as its clock and refuses a
+//! `now` earlier than that (rule T-1).
+
+use std::fmt;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Milliseconds in one second.
+pub const MILLIS_PER_SECOND: i64 = 1_000;
+/// Milliseconds in one minute.
+pub const MILLIS_PER_MINUTE: i64 = 60 * MILLIS_PER_SECOND;
+/// Milliseconds in one hour.
+pub const MILLIS_PER_HOUR: i64 = 60 * MILLIS_PER_MINUTE;
+/// Milliseconds in one day.
+pub const MILLIS_PER_DAY: i64 = 24 * MILLIS_PER_HOUR;
+
+/// An instant in UTC, as milliseconds since 1970-01-01T00:00:00Z.
+///
+/// Serialized as an RFC 3339 string (`2026-01-01T00:00:00Z`, with milliseconds only when
+/// they are not zero).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+/// Why a time string was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TimeParseError {
+    /// Not an RFC 3339 date-time.
+    #[error("not an RFC 3339 date-time (for example 2026-01-01T00:00:00Z)")]
+    NotRfc3339,
+    /// Outside the supported years 0001 to 9999.
+    #[error("outside the supported range 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z")]
+    OutOfRange,
+}
+
+impl Timestamp {
+    /// The earliest supported instant, 0001-01-01T00:00:00Z.
+    pub const MIN: Timestamp = Timestamp(-62_135_596_800_000);
+    /// The latest supported instant, 9999-12-31T23:59:59.999Z.
+    pub const MAX: Timestamp = Timestamp(253_402_300_799_999);
+
+    /// The instant `millis` milliseconds after the Unix epoch, if within [`Self::MIN`]..=[`Self::MAX`].
+    pub const fn from_millis(millis: i64) -> Option<Timestamp> {
+        if millis < Self::MIN.0 || millis > Self::MAX.0 {
+            None
+        } else {
+            Some(Timestamp(millis))
+        }
+    }
+
+    /// The instant `millis` milliseconds after the Unix epoch, clamped to the supported range.
+    pub const fn clamped(millis: i64) -> Timestamp {
+        if millis < Self::MIN.0 {
+            Self::MIN
+        } else if millis > Self::MAX.0 {
+            Self::MAX
+        } else {
+            Timestamp(millis)
+        }
+    }
+
+    /// Milliseconds since the Unix epoch.
+    pub const fn as_millis(self) -> i64 {
+        self.0
+    }
+
+    /// Parses an RFC 3339 date-time; offsets other than `Z` are converted to UTC.
+    pub fn parse_rfc3339(text: &str) -> Result<Timestamp, TimeParseError> {
+        let parsed = DateTime::parse_from_rfc3339(text).map_err(|_| TimeParseError::NotRfc3339)?;
+        Timestamp::from_millis(parsed.timestamp_millis()).ok_or(TimeParseError::OutOfRange)
+    }
+
+    /// Parses the minute-precision form `yyyy-MM-ddTHH:mmZ` that `DescribeBackups` takes.
+    pub fn parse_minute(text: &str) -> Option<Timestamp> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 17 || bytes[16] != b'Z' {
+            return None;
+        }
+        let naive = NaiveDateTime::parse_from_str(&text[..16], "%Y-%m-%dT%H:%M").ok()?;
+        Timestamp::from_millis(naive.and_utc().timestamp_millis())
+    }
+
+    /// This instant plus `millis` (negative moves back), or `None` outside the supported range.
+    pub fn checked_add_millis(self, millis: i64) -> Option<Timestamp> {
+        Timestamp::from_millis(self.0.checked_add(millis)?)
+    }
+
+    /// This instant plus `millis`, clamped to the supported range.
+    pub fn saturating_add_millis(self, millis: i64) -> Timestamp {
+        Timestamp::clamped(self.0.saturating_add(millis))
+    }
+
+    /// This instant truncated to the start of its minute.
+    pub fn floor_minute(self) -> Timestamp {
+        Timestamp(self.0.div_euclid(MILLIS_PER_MINUTE) * MILLIS_PER_MINUTE)
+    }
+
+    /// The day number (days since 1970-01-01) of this instant seen at `offset_minutes` east of UTC.
+    pub fn day_number(self, offset_minutes: i32) -> i64 {
+        (self.0 + i64::from(offset_minutes) * MILLIS_PER_MINUTE).div_euclid(MILLIS_PER_DAY)
+    }
+
+    /// The weekday of this instant in UTC, Monday = 0 … Sunday = 6.
+    pub fn weekday_from_monday(self) -> u8 {
+        // 1970-01-01 was a Thursday (3 when Monday is 0).
+        ((self.0.div_euclid(MILLIS_PER_DAY) + 3).rem_euclid(7)) as u8
+    }
+
+    fn civil(self) -> NaiveDateTime {
+        DateTime::<Utc>::from_timestamp_millis(self.0)
+            .map(|d| d.naive_utc())
+            .unwrap_or_else(|| {
+                // Unreachable for values built through this module's constructors,
+                // which keep every Timestamp within MIN..=MAX (years 1..=9999).
+                NaiveDate::MIN.and_hms_opt(0, 0, 0).unwrap_or_default()
+            })
+    }
+
+    /// `yyyy-MM-ddTHH:mm:ssZ`, the form every answer uses.
+    pub fn to_wire_seconds(self) -> String {
+        let c = self.civil();
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            c.year(),
+            c.month(),
+            c.day(),
+            c.hour(),
+            c.minute(),
+            c.second()
+        )
+    }
+
+    /// `yyyy-MM-ddTHH:mmZ`, the minute form of `DescribeBackupPolicy`.
+    pub fn to_wire_minutes(self) -> String {
+        let c = self.civil();
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}Z",
+            c.year(),
+            c.month(),
+            c.day(),
+            c.hour(),
+            c.minute()
+        )
+    }
+
+    /// RFC 3339 with milliseconds only when they are not zero.
+    pub fn to_rfc3339(self) -> String {
+        let millis = self.0.rem_euclid(MILLIS_PER_SECOND);
+        let seconds = self.to_wire_seconds();
+        if millis == 0 {
+            seconds
+        } else {
+            format!("{}.{millis:03}Z", &seconds[..seconds.len() - 1])
+        }
+    }
+}
+
+impl From<DateTime<Utc>> for Timestamp {
+    /// Converts a chrono UTC time, clamped to the supported range.
+    fn from(value: DateTime<Utc>) -> Self {
+        Timestamp::clamped(value.timestamp_millis())
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Timestamp::parse_rfc3339(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_formats_rfc3339() {
+        let t = Timestamp::parse_rfc3339("2026-04-01T08:10:00Z").unwrap();
+        assert_eq!(t.to_wire_seconds(), "2026-04-01T08:10:00Z");
+        assert_eq!(t.to_wire_minutes(), "2026-04-01T08:10Z");
+        let offset = Timestamp::parse_rfc3339("2026-04-01T16:10:00.250+08:00").unwrap();
+        assert_eq!(offset.to_rfc3339(), "2026-04-01T08:10:00.250Z");
+        assert_eq!(
+            Timestamp::parse_rfc3339("yesterday"),
+            Err(TimeParseError::NotRfc3339)
+        );
+    }
+
+    #[test]
+    fn parses_minute_form_strictly() {
+        let t = Timestamp::parse_minute("2026-04-01T08:10Z").unwrap();
+        assert_eq!(t.to_wire_seconds(), "2026-04-01T08:10:00Z");
+        assert_eq!(Timestamp::parse_minute("2026-04-01T08:10:00Z"), None);
+        assert_eq!(Timestamp::parse_minute("2026-04-01T24:10Z"), None);
+        assert_eq!(Timestamp::parse_minute("2026-04-01T08:10"), None);
+    }
+
+    #[test]
+    fn weekdays_and_days() {
+        // 2026-03-02 is a Monday.
+        let monday = Timestamp::parse_rfc3339("2026-03-02T23:00:00Z").unwrap();
+        assert_eq!(monday.weekday_from_monday(), 0);
+        assert_eq!(monday.day_number(60) - monday.day_number(0), 1);
+        assert_eq!(Timestamp::from_millis(Timestamp::MAX.as_millis() + 1), None);
+        assert_eq!(Timestamp::MAX.to_wire_seconds(), "9999-12-31T23:59:59Z");
+        assert_eq!(Timestamp::MIN.to_wire_seconds(), "0001-01-01T00:00:00Z");
+    }
+}
