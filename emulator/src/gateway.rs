@@ -1,0 +1,368 @@
+//! The gateway: decodes a request to `/`, tells V1 from V3, and runs the checks of
+//! spec/emulator.md in its order, before any action runs.
+//!
+//! - [`DecodedRequest::decode`] decodes the query and a form body (params.rs rules);
+//! - [`verify`] runs checks 1–8 (action, missing parameter, version, signature method,
+//!   signed headers, timestamp, AccessKey, signature) and touches no state;
+//! - [`check`] is [`verify`] followed by check 9, the nonce, which records the nonce only
+//!   when every check passed.
+//!
+//! `now` is always a parameter: the real clock is read at the server's edge
+//! ([`crate::clock::real_now`]).
+//!
+//! Choices beyond the spec, each tested:
+//! - a mandatory signing parameter or header that is present but empty counts as missing;
+//! - a V3 header value that is not visible ASCII counts as absent (for action, version,
+//!   nonce and date);
+//! - V3 without `x-acs-content-sha256` signs the body's real hash (integrity holds either
+//!   way); with it, a value other than the body's hash is `SignatureDoesNotMatch`;
+//! - a request is V3 when its `Authorization` starts with `ACS3-`; any other request is V1.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use http::HeaderMap;
+
+use crate::action::{ApiAction, Format};
+use crate::gateway_error::GatewayError;
+use crate::nonce::{NonceStore, NONCE_WINDOW};
+use crate::params::Params;
+use crate::{sign_v1, sign_v3};
+
+/// The only API version served.
+pub const API_VERSION: &str = "2014-08-15";
+
+/// How far a request's timestamp may be from the real time, either direction (inclusive).
+pub const TIMESTAMP_WINDOW: TimeDelta = TimeDelta::minutes(15);
+
+/// Protocol parameters that are not handed to the action (`AccessKeyId` is set again to the
+/// verified key; `At` and `Expect` are ignored on `/`: only the control plane moves time).
+const PROTOCOL_PARAMS: [&str; 12] = [
+    "Action",
+    "Version",
+    "Format",
+    "AccessKeyId",
+    "Signature",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureNonce",
+    "SignatureType",
+    "Timestamp",
+    "At",
+    "Expect",
+];
+
+/// Which signature a request carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureVersion {
+    /// HMAC-SHA1 in the `Signature` parameter (also any request without an ACS3 header).
+    V1,
+    /// `Authorization: ACS3-…`.
+    V3,
+}
+
+/// A request to `/`, decoded but not yet checked.
+#[derive(Debug, Clone)]
+pub struct DecodedRequest<'a> {
+    /// `GET` or `POST`, exactly as sent (part of what is signed).
+    pub method: &'a str,
+    /// The headers.
+    pub headers: &'a HeaderMap,
+    /// The raw body (V3 hashes it).
+    pub body: &'a [u8],
+    /// The query string's parameters (V3 signs these).
+    pub query: Params,
+    /// Query and form-body parameters merged, the body winning (V1 signs these).
+    pub params: Params,
+}
+
+impl<'a> DecodedRequest<'a> {
+    /// Decodes the query string (without `?`) and, when the `Content-Type` is
+    /// `application/x-www-form-urlencoded`, the body.
+    pub fn decode(
+        method: &'a str,
+        raw_query: &[u8],
+        headers: &'a HeaderMap,
+        body: &'a [u8],
+    ) -> Result<DecodedRequest<'a>, GatewayError> {
+        let query = Params::decode(raw_query)?;
+        let params = if is_form(headers) {
+            Params::merge(query.clone(), Params::decode(body)?)
+        } else {
+            query.clone()
+        };
+        Ok(DecodedRequest {
+            method,
+            headers,
+            body,
+            query,
+            params,
+        })
+    }
+
+    /// The format the request asks for (`Format=XML`, any case), for its answer and for its
+    /// gateway error alike.
+    pub fn format(&self) -> Format {
+        Format::from_param(self.params.get("Format"))
+    }
+
+    /// V3 when an `Authorization` header starts with `ACS3-`, V1 otherwise.
+    pub fn signature_version(&self) -> SignatureVersion {
+        match self.authorization() {
+            Some(_) => SignatureVersion::V3,
+            None => SignatureVersion::V1,
+        }
+    }
+
+    fn authorization(&self) -> Option<&'a str> {
+        self.headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.trim_start().starts_with(sign_v3::SCHEME_PREFIX))
+    }
+
+    fn header(&self, name: &str) -> Option<&'a str> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            mime.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+}
+
+/// Looks up AccessKey secrets (`--access-key` pairs and the simulation's identities).
+pub trait SecretStore {
+    /// The secret of `access_key_id`, if the key is known.
+    fn secret_of(&self, access_key_id: &str) -> Option<&str>;
+}
+
+impl<S: std::hash::BuildHasher> SecretStore for std::collections::HashMap<String, String, S> {
+    fn secret_of(&self, access_key_id: &str) -> Option<&str> {
+        self.get(access_key_id).map(String::as_str)
+    }
+}
+
+impl SecretStore for [(&str, &str)] {
+    fn secret_of(&self, access_key_id: &str) -> Option<&str> {
+        self.iter()
+            .find(|(id, _)| *id == access_key_id)
+            .map(|(_, secret)| *secret)
+    }
+}
+
+/// A request that passed checks 1–8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The action.
+    pub action: ApiAction,
+    /// The verified AccessKeyId (the identity the action runs as).
+    pub access_key_id: String,
+    /// Which signature it carried.
+    pub signature_version: SignatureVersion,
+    /// The answer's format.
+    pub format: Format,
+    /// The nonce, not yet recorded by [`verify`].
+    pub nonce: String,
+    /// The request's timestamp.
+    pub timestamp: DateTime<Utc>,
+    /// The parameters for the action: every parameter but the protocol ones, plus
+    /// `AccessKeyId` set to the verified key.
+    pub params: Params,
+}
+
+impl Verified {
+    /// Until when the nonce must be refused: `max(now, timestamp) + 15 minutes`, so that a
+    /// request stamped in the future cannot be replayed once the nonce is forgotten.
+    pub fn nonce_expires_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now.max(self.timestamp) + NONCE_WINDOW
+    }
+}
+
+/// Checks 1–8 of the gateway table, in order, at real time `now`.
+pub fn verify<K: SecretStore + ?Sized>(
+    req: &DecodedRequest<'_>,
+    keys: &K,
+    now: DateTime<Utc>,
+) -> Result<Verified, GatewayError> {
+    match req.authorization() {
+        Some(authorization) => verify_v3(req, authorization, keys, now),
+        None => verify_v1(req, keys, now),
+    }
+}
+
+/// [`verify`], then check 9: the nonce must be new; it is recorded only when every check
+/// passed.
+pub fn check<K: SecretStore + ?Sized>(
+    req: &DecodedRequest<'_>,
+    keys: &K,
+    nonces: &mut NonceStore,
+    now: DateTime<Utc>,
+) -> Result<Verified, GatewayError> {
+    let verified = verify(req, keys, now)?;
+    nonces
+        .check_and_insert(&verified.nonce, now, verified.nonce_expires_at(now))
+        .map_err(|_| GatewayError::SignatureNonceUsed {
+            nonce: verified.nonce.clone(),
+        })?;
+    Ok(verified)
+}
+
+fn known_action(name: Option<&str>) -> Result<ApiAction, GatewayError> {
+    name.and_then(ApiAction::from_wire)
+        .ok_or_else(|| GatewayError::ActionNotFound {
+            action: name.map(str::to_owned),
+        })
+}
+
+fn check_version(version: Option<&str>) -> Result<(), GatewayError> {
+    if version == Some(API_VERSION) {
+        Ok(())
+    } else {
+        Err(GatewayError::InvalidVersion {
+            version: version.map(str::to_owned),
+        })
+    }
+}
+
+fn check_timestamp(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, GatewayError> {
+    let expired = || GatewayError::TimestampExpired {
+        timestamp: raw.to_owned(),
+    };
+    let timestamp = DateTime::parse_from_rfc3339(raw)
+        .map_err(|_| expired())?
+        .with_timezone(&Utc);
+    if (timestamp - now).abs() <= TIMESTAMP_WINDOW {
+        Ok(timestamp)
+    } else {
+        Err(expired())
+    }
+}
+
+fn action_params(params: &Params, access_key_id: &str) -> Params {
+    let mut out = params.clone();
+    for name in PROTOCOL_PARAMS {
+        out.remove(name);
+    }
+    out.insert("AccessKeyId", access_key_id);
+    out
+}
+
+fn verify_v1<K: SecretStore + ?Sized>(
+    req: &DecodedRequest<'_>,
+    keys: &K,
+    now: DateTime<Utc>,
+) -> Result<Verified, GatewayError> {
+    let p = &req.params;
+    let action = known_action(p.get("Action"))?;
+    let mandatory = |name: &'static str| {
+        p.get_non_empty(name)
+            .ok_or(GatewayError::MissingParameter { name })
+    };
+    let access_key_id = mandatory("AccessKeyId")?;
+    let signature = mandatory("Signature")?;
+    let nonce = mandatory("SignatureNonce")?;
+    let raw_timestamp = mandatory("Timestamp")?;
+    check_version(p.get("Version"))?;
+    let method = p.get("SignatureMethod");
+    let version = p.get("SignatureVersion");
+    if method != Some("HMAC-SHA1") || version != Some("1.0") {
+        return Err(GatewayError::InvalidSignatureMethod {
+            method: format!("{}/{}", method.unwrap_or(""), version.unwrap_or("")),
+        });
+    }
+    let timestamp = check_timestamp(raw_timestamp, now)?;
+    let secret = keys
+        .secret_of(access_key_id)
+        .ok_or_else(|| GatewayError::AccessKeyNotFound {
+            access_key_id: access_key_id.to_owned(),
+        })?;
+    let string_to_sign = sign_v1::string_to_sign(req.method, p);
+    if !sign_v1::verify(secret, &string_to_sign, signature) {
+        return Err(GatewayError::SignatureDoesNotMatch { string_to_sign });
+    }
+    Ok(Verified {
+        action,
+        access_key_id: access_key_id.to_owned(),
+        signature_version: SignatureVersion::V1,
+        format: req.format(),
+        nonce: nonce.to_owned(),
+        timestamp,
+        params: action_params(p, access_key_id),
+    })
+}
+
+fn verify_v3<K: SecretStore + ?Sized>(
+    req: &DecodedRequest<'_>,
+    authorization: &str,
+    keys: &K,
+    now: DateTime<Utc>,
+) -> Result<Verified, GatewayError> {
+    let action = known_action(req.header("x-acs-action"))?;
+    let auth = sign_v3::Authorization::parse(authorization);
+    let missing = |name: &'static str| GatewayError::MissingParameter { name };
+    let access_key_id = auth.credential.ok_or(missing("Credential"))?;
+    let signed_headers = auth.signed_headers.ok_or(missing("SignedHeaders"))?;
+    let signature = auth.signature.ok_or(missing("Signature"))?;
+    let nonce = req
+        .header("x-acs-signature-nonce")
+        .ok_or(missing("x-acs-signature-nonce"))?;
+    let raw_date = req.header("x-acs-date").ok_or(missing("x-acs-date"))?;
+    check_version(req.header("x-acs-version"))?;
+    if auth.algorithm != sign_v3::ALGORITHM {
+        return Err(GatewayError::InvalidSignatureMethod {
+            method: auth.algorithm.to_owned(),
+        });
+    }
+    let names = sign_v3::signed_header_names(signed_headers);
+    let is_signed = |name: &str| names.iter().any(|n| n == name);
+    if !is_signed("host") {
+        return Err(GatewayError::IncompleteSignature {
+            header: "host".to_owned(),
+        });
+    }
+    let mut present: Vec<&str> = req.headers.keys().map(|n| n.as_str()).collect();
+    present.sort_unstable();
+    if let Some(unsigned) = present
+        .into_iter()
+        .find(|n| n.starts_with("x-acs-") && !is_signed(n))
+    {
+        return Err(GatewayError::IncompleteSignature {
+            header: unsigned.to_owned(),
+        });
+    }
+    let timestamp = check_timestamp(raw_date, now)?;
+    let secret = keys
+        .secret_of(access_key_id)
+        .ok_or_else(|| GatewayError::AccessKeyNotFound {
+            access_key_id: access_key_id.to_owned(),
+        })?;
+    let body_hash = sign_v3::payload_hash(req.body);
+    let canonical =
+        sign_v3::canonical_request(req.method, &req.query, req.headers, &names, &body_hash);
+    let string_to_sign = sign_v3::string_to_sign(&canonical);
+    let hash_matches = req
+        .headers
+        .get("x-acs-content-sha256")
+        .is_none_or(|given| given.as_bytes().eq_ignore_ascii_case(body_hash.as_bytes()));
+    if !hash_matches || !sign_v3::verify(secret, &string_to_sign, signature) {
+        return Err(GatewayError::SignatureDoesNotMatch { string_to_sign });
+    }
+    Ok(Verified {
+        action,
+        access_key_id: access_key_id.to_owned(),
+        signature_version: SignatureVersion::V3,
+        format: req.format(),
+        nonce: nonce.to_owned(),
+        timestamp,
+        params: action_params(&req.params, access_key_id),
+    })
+}
