@@ -27,7 +27,7 @@ pub const DEFAULT_START: Timestamp = Timestamp::clamped(1_767_225_600_000);
 
 /// Rule T-1: a `now` earlier than the clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("the time {now} is earlier than the simulation clock {clock}")]
+#[error("The time {now} is earlier than the simulation clock {clock}.")]
 pub struct TimeWentBackwards {
     /// The clock.
     pub clock: Timestamp,

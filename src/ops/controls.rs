@@ -59,10 +59,7 @@ impl WireError for SimError {
 
     fn message(&self) -> Cow<'static, str> {
         Cow::Owned(match self {
-            SimError::TimeWentBackwards(e) => format!(
-                "The time {} is earlier than the simulation clock {}.",
-                e.now, e.clock
-            ),
+            SimError::TimeWentBackwards(e) => e.to_string(),
             SimError::InvalidParameter(e) => {
                 format!("Invalid parameter {}: {}.", e.field, e.reason)
             }

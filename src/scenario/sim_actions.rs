@@ -58,7 +58,7 @@ fn duration(fields: &Fields<'_>, name: &'static str) -> Result<Option<u32>, Line
     match fields.typed::<u64>(name, &what)? {
         None => Ok(None),
         Some(n) if (1..=MAX_BACKUP_DURATION_SECONDS).contains(&n) => Ok(u32::try_from(n).ok()),
-        Some(_) => Err(LineError::invalid(name, what)),
+        Some(_) => Err(LineError::invalid(name, format!("must be {what}"))),
     }
 }
 
