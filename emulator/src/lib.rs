@@ -1,4 +1,5 @@
-//! The Alibaba Cloud RPC wire layer of `rds-backup-sim` (spec/emulator.md).
+//! The Alibaba Cloud RPC wire layer of `rds-backup-sim` and its server, `serve`
+//! (spec/emulator.md).
 //!
 //! This crate puts the simulation behind the wire protocol the official SDKs speak. The
 //! pure parts are separate modules, each named after its concern and tested alone:
@@ -14,20 +15,48 @@
 //! | [`nonce`] | the nonce store (15 minutes, ≤ 32 bytes per nonce) |
 //! | [`xml`] | JSON answers rendered as XML |
 //! | [`action`] | the served actions and answer formats |
-//! | [`clock`] | the one read of the real clock |
+//! | [`clock`] | the one read of the real clock, and the injectable [`clock::RealClock`] |
 //!
-//! No function but [`clock::real_now`] reads a clock: every time-dependent check takes
-//! `now`, so tests inject any time and never wait.
+//! The server, around the same dispatch `replay` uses (`rds_backup_sim::scenario`):
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`config`] | `serve`'s flags |
+//! | [`keys`] | the accepted AccessKeys (and the RAM hook) |
+//! | [`sim_clock`] | `--clock real|manual` |
+//! | [`engine`] | the simulation behind one lock; apply, log, recover |
+//! | [`durable`] | `--state-dir`: lock, settings, write-ahead log with group commit, recovery |
+//! | [`http`] | routing, `/`, `/_sim/`, limits, idle timeout |
+//! | [`request_id`] | unique `RequestId`s on `/` |
+//! | [`server`] | bind, accept, stop on SIGINT/SIGTERM |
+//! | [`client`] | a V1-signing client (tests, the SDK-free load generator) |
+//! | [`load`] | the load generator |
+//!
+//! No function but [`clock::real_now`] reads the wall clock: every time-dependent check
+//! takes `now`, so tests inject any time and never wait.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod client;
 pub mod clock;
+pub mod config;
+pub mod durable;
+pub mod engine;
 pub mod gateway;
 pub mod gateway_error;
+pub mod http;
+pub mod keys;
+pub mod load;
 pub mod nonce;
 pub mod params;
 pub mod percent;
+pub mod request_id;
+pub mod server;
 pub mod sign_v1;
 pub mod sign_v3;
+pub mod sim_clock;
 pub mod xml;
+
+pub use config::ServeArgs;
+pub use server::{run, RunningServer, ServeError};

@@ -1,0 +1,278 @@
+//! The write-ahead log with group commit.
+//!
+//! [`Log::append`] frames a record into an in-memory batch and returns a [`Ticket`]; it is
+//! called while the caller holds the simulation's lock, so the log's order is the order in
+//! which changes applied. One writer thread takes the whole batch, writes it and
+//! `fdatasync`s the file, then publishes the highest sequence number that is durable. Every
+//! request that appended while the previous sync ran shares the next one: under load one
+//! sync covers many answers, and alone a request costs one sync.
+//!
+//! A write or sync error is final: the log reports the failure to every waiting and later
+//! ticket (their requests answer 500 `Sim.StorageFailure`) and the engine applies no
+//! further change, because memory and disk can no longer be shown to agree.
+
+use std::fs::File;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use tokio::sync::watch;
+
+use super::record::Record;
+
+/// What is durable: every record up to `upto`, unless the log failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Durability {
+    /// The highest durable sequence number.
+    pub upto: u64,
+    /// Why the log stopped, if it did.
+    pub failure: Option<Arc<str>>,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    batch: Vec<u8>,
+    last_seq: u64,
+    closing: bool,
+}
+
+#[derive(Debug)]
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Condvar,
+    durable: watch::Sender<Durability>,
+    syncs: AtomicU64,
+}
+
+/// The log: an append side for requests, a writer thread for the file.
+#[derive(Debug)]
+pub struct Log {
+    shared: Arc<Shared>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// A record's place in the log; [`Ticket::durable`] waits until it is synced.
+#[derive(Debug)]
+pub struct Ticket {
+    seq: u64,
+    durable: watch::Receiver<Durability>,
+}
+
+impl Ticket {
+    /// Waits until the record is durable, or the log failed.
+    pub async fn durable(mut self) -> Result<(), Arc<str>> {
+        let seq = self.seq;
+        match self
+            .durable
+            .wait_for(|d| d.upto >= seq || d.failure.is_some())
+            .await
+        {
+            Ok(d) => match (&d.failure, d.upto >= seq) {
+                (_, true) => Ok(()),
+                (Some(failure), false) => Err(failure.clone()),
+                (None, false) => Err("the log stopped".into()),
+            },
+            Err(_) => Err("the log stopped".into()),
+        }
+    }
+}
+
+fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Pending> {
+    shared
+        .pending
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Log {
+    /// Starts the writer on `file` (opened for appending); `last_seq` is the last record
+    /// already in it.
+    pub fn start(file: File, last_seq: u64) -> std::io::Result<Log> {
+        let (durable, _) = watch::channel(Durability {
+            upto: last_seq,
+            failure: None,
+        });
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending {
+                batch: Vec::new(),
+                last_seq,
+                closing: false,
+            }),
+            wake: Condvar::new(),
+            durable,
+            syncs: AtomicU64::new(0),
+        });
+        let for_writer = shared.clone();
+        let writer = std::thread::Builder::new()
+            .name("wal-writer".into())
+            .spawn(move || write_loop(&for_writer, file))?;
+        Ok(Log {
+            shared,
+            writer: Mutex::new(Some(writer)),
+        })
+    }
+
+    /// Gives `record` the next sequence number, frames it into the batch and wakes the
+    /// writer. Refused once the log has failed.
+    pub fn append(&self, record: &mut Record) -> Result<Ticket, Arc<str>> {
+        if let Some(failure) = self.failure() {
+            return Err(failure);
+        }
+        let mut pending = lock(&self.shared);
+        pending.last_seq += 1;
+        record.seq = pending.last_seq;
+        record.encode_into(&mut pending.batch);
+        drop(pending);
+        self.shared.wake.notify_one();
+        Ok(Ticket {
+            seq: record.seq,
+            durable: self.shared.durable.subscribe(),
+        })
+    }
+
+    /// Why the log stopped, if it did.
+    pub fn failure(&self) -> Option<Arc<str>> {
+        self.shared.durable.borrow().failure.clone()
+    }
+
+    /// The last sequence number given out.
+    pub fn last_seq(&self) -> u64 {
+        lock(&self.shared).last_seq
+    }
+
+    /// How many syncs ran (group commit makes it far fewer than records under load).
+    pub fn syncs(&self) -> u64 {
+        self.shared.syncs.load(Ordering::Relaxed)
+    }
+
+    /// Writes and syncs what is pending, then stops the writer.
+    pub fn close(&self) {
+        lock(&self.shared).closing = true;
+        self.shared.wake.notify_one();
+        let handle = self
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(handle) = handle {
+            // The writer does not panic (every error is published); a join error would
+            // only repeat what `failure` says.
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Log {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn write_loop(shared: &Shared, mut file: File) {
+    loop {
+        let (batch, upto, closing) = {
+            let mut pending = lock(shared);
+            while pending.batch.is_empty() && !pending.closing {
+                pending = shared
+                    .wake
+                    .wait(pending)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            (
+                std::mem::take(&mut pending.batch),
+                pending.last_seq,
+                pending.closing,
+            )
+        };
+        if !batch.is_empty() {
+            let result = file.write_all(&batch).and_then(|()| file.sync_data());
+            shared.syncs.fetch_add(1, Ordering::Relaxed);
+            match result {
+                Ok(()) => {
+                    shared.durable.send_modify(|d| d.upto = upto);
+                }
+                Err(error) => {
+                    let failure: Arc<str> = format!("the write-ahead log failed: {error}").into();
+                    eprintln!("rds-backup-sim serve: {failure}");
+                    shared
+                        .durable
+                        .send_modify(|d| d.failure = Some(failure.clone()));
+                    return;
+                }
+            }
+        }
+        if closing && lock(shared).batch.is_empty() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::durable::record::Change;
+    use rds_backup_sim::Timestamp;
+
+    fn record() -> Record {
+        Record {
+            seq: 0,
+            change: Change::Reset {
+                start: Timestamp::from_millis(0).unwrap(),
+            },
+            offset_ms: None,
+            nonce: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn tickets_resolve_once_synced_and_the_file_holds_every_record_in_order() {
+        let dir = tempdir("log-order");
+        let path = dir.join("wal.log");
+        let file = File::create(&path).unwrap();
+        let log = Log::start(file, 0).unwrap();
+        let mut tickets = Vec::new();
+        for _ in 0..100 {
+            tickets.push(log.append(&mut record()).unwrap());
+        }
+        for t in tickets {
+            assert_eq!(t.durable().await, Ok(()));
+        }
+        assert_eq!(log.last_seq(), 100);
+        assert!(log.syncs() >= 1 && log.syncs() <= 100);
+        log.close();
+        let text = std::fs::read(&path).unwrap();
+        let seqs: Vec<u64> = text
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| Record::decode(l).unwrap().seq)
+            .collect();
+        assert_eq!(seqs, (1..=100).collect::<Vec<_>>());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_fails_the_ticket_and_refuses_later_appends() {
+        // A file opened read-only: the first write fails.
+        let dir = tempdir("log-fail");
+        let path = dir.join("wal.log");
+        std::fs::write(&path, b"").unwrap();
+        let file = File::open(&path).unwrap();
+        let log = Log::start(file, 5).unwrap();
+        let ticket = log.append(&mut record()).unwrap();
+        let err = ticket.durable().await.unwrap_err();
+        assert!(
+            err.starts_with("the write-ahead log failed: "),
+            "unexpected failure text {err}"
+        );
+        assert_eq!(log.append(&mut record()).unwrap_err(), err);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    fn tempdir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("rbs-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}

@@ -1,0 +1,478 @@
+//! The engine: one simulation behind one lock, the nonce store, the simulation clock and
+//! (with `--state-dir`) the write-ahead log.
+//!
+//! Linearizability: every change runs under one `Mutex` (nonce check, apply, append to the
+//! log), so the answers are those of the order in which requests took the lock, and the log
+//! holds that order. The lock is never held across an `.await`: a request appends under it,
+//! releases it, then waits for the log to be durable past its own record. A request's record
+//! comes after every record it could have observed, so no answer, not even a read, reflects
+//! a change that a crash could lose.
+//!
+//! The same [`apply`] function applies a change live and on recovery, so a restart rebuilds
+//! exactly the simulation that answered.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
+use rds_backup_sim::scenario::{Answer, Scenario};
+use rds_backup_sim::simulation::DEFAULT_START;
+use rds_backup_sim::{Settings, Simulation, Timestamp};
+
+use crate::clock::RealClock;
+use crate::durable::lock::{DirLock, LockError};
+use crate::durable::log::{Log, Ticket};
+use crate::durable::record::{Change, Record, StoredNonce};
+use crate::durable::recovery::{self, RecoveryError};
+use crate::durable::settings_file::{self, SettingsError, StoredSettings};
+use crate::gateway::Verified;
+use crate::gateway_error::GatewayError;
+use crate::nonce::NonceStore;
+use crate::sim_clock::{ClockMode, SimClock};
+
+/// What the engine starts from.
+pub struct EngineOptions {
+    /// `--seed`, if given.
+    pub seed: Option<u64>,
+    /// `--clock`, if given (default `real`).
+    pub clock: Option<ClockMode>,
+    /// `--state-dir`, if given.
+    pub state_dir: Option<PathBuf>,
+    /// The lines of `--identities FILE`, applied at every start and after every reset.
+    pub identities: Vec<String>,
+    /// The real clock.
+    pub real_clock: Arc<dyn RealClock>,
+}
+
+/// Why the engine did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The state directory could not be created.
+    #[error("cannot create the state directory {0}: {1}")]
+    StateDir(String, std::io::Error),
+    /// The lock is held or unusable.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// Stored settings contradict flags, or cannot be read.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// The log is damaged.
+    #[error(transparent)]
+    Recovery(#[from] RecoveryError),
+    /// The log writer could not start.
+    #[error("cannot start the log writer: {0}")]
+    Writer(std::io::Error),
+    /// An `--identities` line was refused.
+    #[error("--identities line {line} was refused: {answer}")]
+    Identity {
+        /// 1-based line number among the non-blank lines.
+        line: usize,
+        /// The answer, scenario form.
+        answer: String,
+    },
+    /// The log failed while applying the identities.
+    #[error("the write-ahead log failed at start: {0}")]
+    Storage(Arc<str>),
+}
+
+/// Why a request to the engine was not answered by the simulation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// Gateway check 9: the nonce is in its window.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+    /// The change could not be made durable (or the log had failed before).
+    #[error("{0}")]
+    Storage(Arc<str>),
+    /// A control-plane line is not UTF-8 (refused before it applies: the log stores text).
+    #[error("line {0} is not UTF-8")]
+    LineNotUtf8(usize),
+}
+
+struct Core {
+    scenario: Scenario,
+    nonces: NonceStore,
+    clock: SimClock,
+}
+
+/// See the module docs.
+pub struct Engine {
+    core: Mutex<Core>,
+    log: Option<Log>,
+    real_clock: Arc<dyn RealClock>,
+    seed: u64,
+    identities: Vec<String>,
+    state_dir: Option<PathBuf>,
+    recovered: usize,
+    _lock: Option<DirLock>,
+}
+
+/// An empty simulation with `seed` starting at `start`.
+fn fresh(seed: u64, start: Timestamp) -> Scenario {
+    Scenario::from_simulation(Simulation::new(
+        Settings {
+            seed,
+            ..Settings::default()
+        },
+        start,
+    ))
+}
+
+fn origin(mode: ClockMode, real: DateTime<Utc>) -> Timestamp {
+    match mode {
+        ClockMode::Real => Timestamp::from(real),
+        ClockMode::Manual => DEFAULT_START,
+    }
+}
+
+/// Applies one change; the same code live and on recovery.
+fn apply(core: &mut Core, seed: u64, change: &Change) -> Option<Answer> {
+    match change {
+        Change::Api { at, action, params } => {
+            let pairs: Vec<(&str, &str)> = params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            Some(core.scenario.call_api(action, &pairs, *at))
+        }
+        Change::Line { at, line } => {
+            // The clock first catches up with `at` (real mode: the real time), then the
+            // line runs at `at` or its own `At`. `at` is never behind the clock.
+            let _ = core.scenario.simulation_mut().advance_to(*at);
+            core.scenario.apply_line_at(line.as_bytes(), Some(*at))
+        }
+        Change::Reset { start } => {
+            core.scenario = fresh(seed, *start);
+            None
+        }
+        Change::Restore { state } => {
+            core.scenario = (**state).clone();
+            None
+        }
+    }
+}
+
+fn is_blank_or_comment(text: &str) -> bool {
+    let text = text.trim_start();
+    text.is_empty() || text.starts_with('#')
+}
+
+fn lock(core: &Mutex<Core>) -> MutexGuard<'_, Core> {
+    core.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Engine {
+    /// Starts the engine: in memory, or from (and onto) the state directory.
+    pub fn open(options: EngineOptions) -> Result<Engine, StartError> {
+        let real = options.real_clock.now();
+        let flag_mode = options.clock.unwrap_or(ClockMode::Real);
+        let mut dir_lock = None;
+        let mut records = Vec::new();
+        let mut log_file = None;
+        let settings = match &options.state_dir {
+            None => StoredSettings {
+                seed: options.seed.unwrap_or(0),
+                clock: flag_mode,
+                origin: origin(flag_mode, real),
+            },
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StartError::StateDir(dir.display().to_string(), e))?;
+                dir_lock = Some(DirLock::take(dir)?);
+                let settings = settings_file::settle(
+                    dir,
+                    options.seed,
+                    options.clock,
+                    StoredSettings {
+                        seed: options.seed.unwrap_or(0),
+                        clock: flag_mode,
+                        origin: origin(flag_mode, real),
+                    },
+                )?;
+                let recovered = recovery::recover(dir)?;
+                if recovered.dropped_bytes > 0 {
+                    eprintln!(
+                        "rds-backup-sim serve: dropped a torn last record ({} bytes) from the log",
+                        recovered.dropped_bytes
+                    );
+                }
+                records = recovered.records;
+                log_file = Some(recovered.file);
+                settings
+            }
+        };
+        let mut core = Core {
+            scenario: fresh(settings.seed, settings.origin),
+            nonces: NonceStore::new(),
+            clock: SimClock::new(settings.clock),
+        };
+        let now_secs = real.timestamp();
+        for record in &records {
+            apply(&mut core, settings.seed, &record.change);
+            if let Some(offset) = record.offset_ms {
+                core.clock.set_offset_ms(offset);
+            }
+            if let Some(nonce) = record.nonce.as_ref().filter(|n| n.expires > now_secs) {
+                let expires = DateTime::from_timestamp(nonce.expires, 0).unwrap_or(real);
+                core.nonces.insert(&nonce.value, real, expires);
+            }
+        }
+        let last_seq = records.last().map_or(0, |r| r.seq);
+        let log = match log_file {
+            Some(file) => Some(Log::start(file, last_seq).map_err(StartError::Writer)?),
+            None => None,
+        };
+        let engine = Engine {
+            core: Mutex::new(core),
+            log,
+            real_clock: options.real_clock,
+            seed: settings.seed,
+            identities: options.identities,
+            state_dir: options.state_dir,
+            recovered: records.len(),
+            _lock: dir_lock,
+        };
+        Ok(engine)
+    }
+
+    /// Applies the `--identities` lines (logged, like any control-plane change). Refuses
+    /// the start when one is not answered 200.
+    pub async fn apply_identities(&self) -> Result<(), StartError> {
+        let answers = self
+            .identity_lines()
+            .await
+            .map_err(|e| StartError::Storage(e.to_string().into()))?;
+        for (i, answer) in answers.iter().enumerate() {
+            if answer.http_status != 200 {
+                return Err(StartError::Identity {
+                    line: i + 1,
+                    answer: answer.to_line(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    async fn identity_lines(&self) -> Result<Vec<Answer>, EngineError> {
+        if self.identities.is_empty() {
+            return Ok(Vec::new());
+        }
+        let body = self.identities.join("\n");
+        self.lines(body.as_bytes()).await
+    }
+
+    /// The clock mode.
+    pub fn clock_mode(&self) -> ClockMode {
+        lock(&self.core).clock.mode()
+    }
+
+    /// The seed in force.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Where state lives, for the start-up line.
+    pub fn describe_state(&self) -> String {
+        match &self.state_dir {
+            None => "state in memory".to_owned(),
+            Some(dir) => format!(
+                "state in {} ({} changes recovered)",
+                dir.display(),
+                self.recovered
+            ),
+        }
+    }
+
+    /// The real time, from the injected clock.
+    pub fn real_now(&self) -> DateTime<Utc> {
+        self.real_clock.now()
+    }
+
+    /// Logs `change` (applied under the same lock), returning its ticket.
+    fn append(
+        &self,
+        change: Change,
+        offset_ms: Option<i64>,
+        nonce: Option<StoredNonce>,
+    ) -> Result<Option<Ticket>, EngineError> {
+        let Some(log) = &self.log else {
+            return Ok(None);
+        };
+        let mut record = Record {
+            seq: 0,
+            change,
+            offset_ms,
+            nonce,
+        };
+        log.append(&mut record)
+            .map(Some)
+            .map_err(EngineError::Storage)
+    }
+
+    fn refuse_if_failed(&self) -> Result<(), EngineError> {
+        match self.log.as_ref().and_then(Log::failure) {
+            Some(failure) => Err(EngineError::Storage(failure)),
+            None => Ok(()),
+        }
+    }
+
+    async fn settle(ticket: Option<Ticket>) -> Result<(), EngineError> {
+        match ticket {
+            Some(ticket) => ticket.durable().await.map_err(EngineError::Storage),
+            None => Ok(()),
+        }
+    }
+
+    /// A verified API call: gateway check 9 (the nonce), then the action, logged with its
+    /// nonce; answered once durable.
+    pub async fn api(
+        &self,
+        verified: &Verified,
+        real: DateTime<Utc>,
+    ) -> Result<Answer, EngineError> {
+        let (answer, ticket) = {
+            let mut core = lock(&self.core);
+            self.refuse_if_failed()?;
+            let expires = verified.nonce_expires_at(real);
+            core.nonces
+                .check_and_insert(&verified.nonce, real, expires)
+                .map_err(|_| GatewayError::SignatureNonceUsed {
+                    nonce: verified.nonce.clone(),
+                })?;
+            let at = core.clock.now(real, core.scenario.simulation().clock());
+            let change = Change::Api {
+                at,
+                action: verified.action.as_str().to_owned(),
+                params: verified
+                    .params
+                    .iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect(),
+            };
+            let answer = apply(&mut core, self.seed, &change);
+            let nonce = StoredNonce {
+                value: verified.nonce.clone(),
+                expires: expires.timestamp(),
+            };
+            let ticket = self.append(change, None, Some(nonce))?;
+            (answer, ticket)
+        };
+        Self::settle(ticket).await?;
+        // `apply` answers every Api change.
+        Ok(answer.unwrap_or_else(|| Answer {
+            http_status: 500,
+            body: "{}".into(),
+        }))
+    }
+
+    /// Applies the control-plane lines of `body` in order, as one batch (no other request
+    /// runs between them); blank and `#` lines answer nothing. Refuses the whole batch,
+    /// before applying any, when a line is not UTF-8.
+    pub async fn lines(&self, body: &[u8]) -> Result<Vec<Answer>, EngineError> {
+        let mut lines = Vec::new();
+        for (i, raw) in body.split(|&b| b == b'\n').enumerate() {
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            let text = std::str::from_utf8(raw).map_err(|_| EngineError::LineNotUtf8(i + 1))?;
+            if !is_blank_or_comment(text) {
+                lines.push(text);
+            }
+        }
+        self.apply_lines(lines).await
+    }
+
+    /// `POST /_sim/action`: the whole body is one scenario line (it may span several text
+    /// lines, as pretty-printed JSON does). `None` for a blank or comment body.
+    pub async fn action(&self, body: &[u8]) -> Result<Option<Answer>, EngineError> {
+        let text = std::str::from_utf8(body).map_err(|_| EngineError::LineNotUtf8(1))?;
+        if is_blank_or_comment(text) {
+            return Ok(None);
+        }
+        Ok(self.apply_lines(vec![text]).await?.pop())
+    }
+
+    async fn apply_lines(&self, lines: Vec<&str>) -> Result<Vec<Answer>, EngineError> {
+        let (answers, ticket) = {
+            let mut core = lock(&self.core);
+            self.refuse_if_failed()?;
+            let mut answers = Vec::with_capacity(lines.len());
+            let mut ticket = None;
+            for line in lines {
+                let real = self.real_clock.now();
+                let at = core.clock.now(real, core.scenario.simulation().clock());
+                let change = Change::Line {
+                    at,
+                    line: line.to_owned(),
+                };
+                if let Some(answer) = apply(&mut core, self.seed, &change) {
+                    answers.push(answer);
+                }
+                let clock = core.scenario.simulation().clock();
+                core.clock.follow(real, clock);
+                let offset = Some(core.clock.offset_ms());
+                ticket = self.append(change, offset, None)?.or(ticket);
+            }
+            (answers, ticket)
+        };
+        Self::settle(ticket).await?;
+        Ok(answers)
+    }
+
+    /// `PUT /_sim/state`: replaces the simulation; time resumes from its clock.
+    pub async fn restore(&self, state: Scenario) -> Result<(), EngineError> {
+        let ticket = {
+            let mut core = lock(&self.core);
+            self.refuse_if_failed()?;
+            let real = self.real_clock.now();
+            let change = Change::Restore {
+                state: Box::new(state),
+            };
+            apply(&mut core, self.seed, &change);
+            let clock = core.scenario.simulation().clock();
+            core.clock.follow(real, clock);
+            let offset = Some(core.clock.offset_ms());
+            self.append(change, offset, None)?
+        };
+        Self::settle(ticket).await
+    }
+
+    /// `POST /_sim/reset`: an empty simulation with the start-up settings (`real`: starting
+    /// now), then the `--identities` lines again.
+    pub async fn reset(&self) -> Result<(), EngineError> {
+        let ticket = {
+            let mut core = lock(&self.core);
+            self.refuse_if_failed()?;
+            let real = self.real_clock.now();
+            let change = Change::Reset {
+                start: origin(core.clock.mode(), real),
+            };
+            apply(&mut core, self.seed, &change);
+            let clock = core.scenario.simulation().clock();
+            core.clock.follow(real, clock);
+            let offset = Some(core.clock.offset_ms());
+            self.append(change, offset, None)?
+        };
+        Self::settle(ticket).await?;
+        self.identity_lines().await.map(|_| ())
+    }
+
+    /// `GET /_sim/state`: the simulation's own serialization.
+    pub fn state_json(&self) -> String {
+        let core = lock(&self.core);
+        // A Scenario always serializes (strings, numbers, maps with string keys).
+        serde_json::to_string(&core.scenario).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    /// Syncs and stops the log (clean stop). Returns (records, syncs) written by this
+    /// process's log, for the stop message.
+    pub fn close(&self) -> Option<(u64, u64)> {
+        self.log.as_ref().map(|log| {
+            log.close();
+            (log.last_seq(), log.syncs())
+        })
+    }
+
+    /// Nonces held in memory (for tests and the health answer).
+    pub fn nonces_held(&self) -> usize {
+        lock(&self.core).nonces.len()
+    }
+}

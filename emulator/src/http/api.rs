@@ -1,0 +1,46 @@
+//! The API endpoint `/`: decode, the gateway checks in the spec's order, then the action
+//! through the engine (nonce check, apply, log, wait until durable).
+
+use http::HeaderMap;
+
+use crate::action::Format;
+use crate::engine::EngineError;
+use crate::gateway::{self, DecodedRequest};
+
+use super::response::{self, Body};
+use super::server_error::ServerError;
+use super::Context;
+
+/// Answers one request to `/` (GET or POST).
+pub async fn handle(
+    ctx: &Context,
+    method: &str,
+    query: &[u8],
+    headers: &HeaderMap,
+    body: &[u8],
+) -> http::Response<Body> {
+    let decoded = match DecodedRequest::decode(method, query, headers, body) {
+        Ok(decoded) => decoded,
+        // Nothing decoded, so no `Format` either: JSON.
+        Err(err) => return response::gateway(Format::Json, &err),
+    };
+    let format = decoded.format();
+    let real = ctx.engine.real_now();
+    let verified = match gateway::verify(&decoded, &ctx.keys, real) {
+        Ok(verified) => verified,
+        Err(err) => return response::gateway(format, &err),
+    };
+    match ctx.engine.api(&verified, real).await {
+        Ok(answer) => response::answer(
+            format,
+            verified.action.as_str(),
+            answer.http_status,
+            &answer.body,
+        ),
+        Err(EngineError::Gateway(err)) => response::gateway(format, &err),
+        Err(EngineError::Storage(reason)) => response::server(&ServerError::StorageFailure {
+            reason: reason.to_string(),
+        }),
+        Err(EngineError::LineNotUtf8(line)) => response::server(&ServerError::LineNotUtf8 { line }),
+    }
+}

@@ -1,0 +1,103 @@
+//! Building answers: JSON (or XML when asked) with the right `Content-Type`.
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Response, StatusCode};
+use http_body_util::Full;
+use serde::Serialize;
+
+use crate::action::Format;
+use crate::gateway_error::{GatewayError, HOST_ID};
+use crate::request_id;
+use crate::xml;
+
+use super::server_error::ServerError;
+
+/// The body type of every answer.
+pub type Body = Full<Bytes>;
+
+/// `application/json;charset=utf-8`.
+pub const JSON: &str = "application/json;charset=utf-8";
+/// JSON Lines, for `/_sim/replay`.
+pub const JSON_LINES: &str = "application/x-ndjson;charset=utf-8";
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ErrorBody<'a> {
+    request_id: String,
+    host_id: &'static str,
+    code: &'a str,
+    message: &'a str,
+}
+
+/// An answer with `status`, `content_type` and `body`.
+pub fn with(status: u16, content_type: &'static str, body: String) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// An error body in `format` (XML under `<Error>`).
+pub fn error(format: Format, status: u16, code: &str, message: &str) -> Response<Body> {
+    let body = ErrorBody {
+        request_id: request_id::fresh(),
+        host_id: HOST_ID,
+        code,
+        message,
+    };
+    // A struct of strings always serializes.
+    let json = serde_json::to_string(&body).unwrap_or_default();
+    render(format, xml::ERROR_ROOT, status, json)
+}
+
+/// A gateway error.
+pub fn gateway(format: Format, err: &GatewayError) -> Response<Body> {
+    error(format, err.http_status(), err.code(), &err.message())
+}
+
+/// A server error, always JSON. Size-limit answers close the connection (the rest of the
+/// request was not read).
+pub fn server(err: &ServerError) -> Response<Body> {
+    let (code, status, message) = err.row();
+    let mut response = error(Format::Json, status, code, &message);
+    if matches!(
+        err,
+        ServerError::RequestTooLarge | ServerError::HeaderTooLarge
+    ) {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+/// A simulation answer on `/`: its body (with a fresh `RequestId`) as JSON, or as XML under
+/// `<ACTIONResponse>` (errors under `<Error>`).
+pub fn answer(format: Format, action: &str, status: u16, body: &str) -> Response<Body> {
+    let json = request_id::replace(body);
+    let root = if status == 200 {
+        xml::response_root(action)
+    } else {
+        xml::ERROR_ROOT.to_owned()
+    };
+    render(format, &root, status, json)
+}
+
+fn render(format: Format, root: &str, status: u16, json: String) -> Response<Body> {
+    match format {
+        Format::Json => with(status, JSON, json),
+        Format::Xml => match xml::render(root, &json) {
+            Ok(text) => with(status, Format::Xml.content_type(), text),
+            // Every answer is a JSON object; should one not be, JSON still reaches the SDK.
+            Err(_) => with(status, JSON, json),
+        },
+    }
+}
+
+/// `{"status":"ok"}`.
+pub fn ok() -> Response<Body> {
+    with(200, JSON, "{\"status\":\"ok\"}".to_owned())
+}

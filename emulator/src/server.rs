@@ -1,0 +1,208 @@
+//! The server: bind, announce, accept, serve each connection with hyper (HTTP/1.1,
+//! keep-alive), stop cleanly on SIGINT/SIGTERM.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+use crate::config::{ConfigError, ServeArgs, ServeConfig};
+use crate::engine::{Engine, StartError};
+use crate::http::idle::{Activity, IdleIo};
+use crate::http::{limits, route, Context};
+
+/// How long a stop waits for requests in progress before it closes their connections.
+const DRAIN: Duration = Duration::from_secs(10);
+
+/// Why the server did not start, or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Bad flags.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The engine did not start.
+    #[error(transparent)]
+    Start(#[from] StartError),
+    /// The address could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    /// The runtime or the signal handlers could not start.
+    #[error("cannot start: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// A server running on the current tokio runtime.
+pub struct RunningServer {
+    addr: SocketAddr,
+    ctx: Arc<Context>,
+    idle_timeout: Duration,
+    stop: watch::Sender<bool>,
+    accept_loop: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Starts the engine (recovering state), binds, and starts accepting.
+    pub async fn start(config: ServeConfig) -> Result<RunningServer, ServeError> {
+        let engine = Engine::open(config.engine)?;
+        engine.apply_identities().await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| ServeError::Bind(config.listen, e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| ServeError::Bind(config.listen, e))?;
+        let ctx = Arc::new(Context {
+            engine,
+            keys: config.keys,
+            admin_token: config.admin_token,
+        });
+        let (stop, stop_rx) = watch::channel(false);
+        let accept_loop = tokio::spawn(accept_loop(
+            listener,
+            ctx.clone(),
+            config.idle_timeout,
+            stop_rx,
+        ));
+        Ok(RunningServer {
+            addr,
+            ctx,
+            idle_timeout: config.idle_timeout,
+            stop,
+            accept_loop,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The start-up line.
+    pub fn banner(&self) -> String {
+        format!(
+            "rds-backup-sim serve: listening on http://{}; clock {}; seed {}; {}; {}; idle timeout {} s",
+            self.addr,
+            self.ctx.engine.clock_mode(),
+            self.ctx.engine.seed(),
+            self.ctx.engine.describe_state(),
+            self.ctx.keys.describe(),
+            self.idle_timeout.as_secs(),
+        )
+    }
+
+    /// Stops accepting, lets requests in progress finish (at most 10 s), then syncs and
+    /// closes the log. Returns the stop line.
+    pub async fn stop(self) -> String {
+        let _ = self.stop.send(true);
+        let _ = self.accept_loop.await;
+        match self.ctx.engine.close() {
+            Some((records, syncs)) => format!(
+                "rds-backup-sim serve: stopped; log at record {records}, {syncs} syncs by this process"
+            ),
+            None => "rds-backup-sim serve: stopped".to_owned(),
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    ctx: Arc<Context>,
+    idle_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    // Each connection holds a sender; when all are dropped, every connection is done.
+    let (alive, mut all_done) = mpsc::channel::<()>(1);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tokio::spawn(connection(stream, ctx.clone(), idle_timeout, stop.clone(), alive.clone()));
+                }
+                // Out of file descriptors and the like: back off briefly, keep serving.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            _ = stop.changed() => break,
+        }
+    }
+    drop(listener);
+    drop(alive);
+    let _ = tokio::time::timeout(DRAIN, all_done.recv()).await;
+}
+
+async fn connection(
+    stream: TcpStream,
+    ctx: Arc<Context>,
+    idle_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+    _alive: mpsc::Sender<()>,
+) {
+    let _ = stream.set_nodelay(true);
+    let activity = Arc::new(Activity::new());
+    let io = TokioIo::new(IdleIo::new(stream, activity.clone()));
+    let service = service_fn(move |request| {
+        let ctx = ctx.clone();
+        async move { Ok::<_, Infallible>(route(&ctx, request).await) }
+    });
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(idle_timeout)
+        .keep_alive(true)
+        .max_buf_size(limits::HYPER_MAX_BUF)
+        .max_headers(limits::HYPER_MAX_HEADERS);
+    let conn = builder.serve_connection(io, service);
+    tokio::pin!(conn);
+    let mut closing = false;
+    if *stop.borrow() {
+        conn.as_mut().graceful_shutdown();
+        closing = true;
+    }
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => break,
+            () = activity.idle_for(idle_timeout), if !closing => {
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+            }
+            _ = stop.changed(), if !closing => {
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+            }
+        }
+    }
+}
+
+/// `rds-backup-sim serve`: runs until SIGINT or SIGTERM. Prints the start-up line on
+/// standard output and the stop line on standard error.
+pub fn run(args: ServeArgs) -> Result<(), ServeError> {
+    let config = args.into_config()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
+    runtime.block_on(async move {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(ServeError::Runtime)?;
+        let server = RunningServer::start(config).await?;
+        {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            // A closed stdout must not stop the server.
+            let _ = writeln!(out, "{}", server.banner());
+            let _ = out.flush();
+        }
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        eprintln!("{}", server.stop().await);
+        Ok(())
+    })
+}
