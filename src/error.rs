@@ -77,6 +77,10 @@ pub enum ErrorCode {
     InvalidPreferredBackupTime,
     /// An unknown action.
     InvalidAction,
+    /// An `AccessKeyId` that was never declared (ram.md).
+    InvalidAccessKeyIdNotFound,
+    /// A RAM denial (ram.md).
+    ForbiddenRam,
     /// `Sim.InvalidParameter`.
     SimInvalidParameter,
     /// `Sim.InstanceAlreadyExists`.
@@ -121,6 +125,8 @@ impl ErrorCode {
         ErrorCode::BackupSetNotFound,
         ErrorCode::InvalidPreferredBackupTime,
         ErrorCode::InvalidAction,
+        ErrorCode::InvalidAccessKeyIdNotFound,
+        ErrorCode::ForbiddenRam,
         ErrorCode::SimInvalidParameter,
         ErrorCode::SimInstanceAlreadyExists,
         ErrorCode::SimInstanceNotFound,
@@ -272,6 +278,16 @@ impl ErrorCode {
                 404,
                 "Specified api is not found, please check your url and method.",
             ),
+            ErrorCode::InvalidAccessKeyIdNotFound => row(
+                "InvalidAccessKeyId.NotFound",
+                404,
+                "Specified access key is not found.",
+            ),
+            ErrorCode::ForbiddenRam => row(
+                "Forbidden.RAM",
+                403,
+                "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+            ),
             ErrorCode::SimInvalidParameter => {
                 row("Sim.InvalidParameter", 400, "A parameter is not valid.")
             }
@@ -349,6 +365,8 @@ mod tests {
             (ErrorCode::BackupSetNotFound, "InvalidBackupSetID.NotFound", 404, "Specified backup set ID does not exist."),
             (ErrorCode::InvalidPreferredBackupTime, "InvalidPreferredBackupTime.Format", 400, "Specified preferred backup time is not valid."),
             (ErrorCode::InvalidAction, "InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method."),
+            (ErrorCode::InvalidAccessKeyIdNotFound, "InvalidAccessKeyId.NotFound", 404, "Specified access key is not found."),
+            (ErrorCode::ForbiddenRam, "Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
             (ErrorCode::SimInvalidParameter, "Sim.InvalidParameter", 400, "A parameter is not valid."),
             (ErrorCode::SimInstanceAlreadyExists, "Sim.InstanceAlreadyExists", 400, "The instance already exists."),
             (ErrorCode::SimInstanceNotFound, "Sim.InstanceNotFound", 404, "The instance does not exist."),

@@ -12,6 +12,9 @@ use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
 
+use compact_str::CompactString;
+
+use crate::authz::Identity;
 use crate::ids::{BackupId, BackupJobId, InstanceId, RequestId, FIRST_BACKUP_ID, FIRST_JOB_ID};
 use crate::instance::{FullBackupMark, Instance};
 use crate::job::{backup_size, ActiveJob, JobRecord};
@@ -66,9 +69,16 @@ pub struct Simulation {
     pub(crate) clock: Timestamp,
     pub(crate) instances: InstanceMap,
     pub(crate) ids: IdCounters,
+    /// Declared identities by `AccessKeyId` (ram.md).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub(crate) identities: IndexMap<CompactString, Identity, FxBuildHasher>,
     /// Answers given so far; `RequestId`s derive from it. Not domain state.
     #[serde(default)]
     pub(crate) answers: u64,
+    /// While an API action runs for a caller ([`Simulation::as_account`]): the only
+    /// account whose instances exist for it. `None` between calls.
+    #[serde(skip)]
+    pub(crate) scope: Option<CompactString>,
 }
 
 impl Default for Simulation {
@@ -85,7 +95,9 @@ impl Simulation {
             clock: start,
             instances: InstanceMap::default(),
             ids: IdCounters::default(),
+            identities: IndexMap::default(),
             answers: 0,
+            scope: None,
         }
     }
 
@@ -148,9 +160,9 @@ impl Simulation {
         }
     }
 
-    /// The instance `id`, settled to the clock.
+    /// The instance `id`, settled to the clock, if it exists for the current caller.
     pub(crate) fn settled_instance(&mut self, id: &str) -> Option<&mut Instance> {
-        let instance = self.instances.get_mut(id)?;
+        let instance = visible(&mut self.instances, self.scope.as_deref(), id)?;
         settle(instance, &mut self.ids, &self.settings, self.clock);
         Some(instance)
     }
@@ -180,6 +192,17 @@ impl Simulation {
         }
         Ok(())
     }
+}
+
+/// The instance `id` if it exists for a caller of `scope` (`None`: every instance).
+pub(crate) fn visible<'a>(
+    instances: &'a mut InstanceMap,
+    scope: Option<&str>,
+    id: &str,
+) -> Option<&'a mut Instance> {
+    instances
+        .get_mut(id)
+        .filter(|instance| scope.is_none_or(|account| instance.account_id == account))
 }
 
 /// The invariants of one instance, given the counters.

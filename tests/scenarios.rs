@@ -127,6 +127,11 @@ fn bad_input_is_answered_and_changes_nothing() {
 }
 
 #[test]
+fn ram_authorization() {
+    run("ram.jsonl");
+}
+
+#[test]
 fn every_scenario_file_is_run() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -143,6 +148,7 @@ fn every_scenario_file_is_run() {
         "daily-quota.jsonl",
         "job-lifecycle.jsonl",
         "other-operations.jsonl",
+        "ram.jsonl",
     ];
     assert_eq!(names, run_here, "a scenario file has no test");
 }

@@ -362,7 +362,9 @@ impl Simulation {
     ) -> Result<BackupJobId, CreateBackupError> {
         self.advance_to(now)?;
         let parsed = parse(request)?;
-        let Some(instance) = self.instances.get_mut(parsed.id) else {
+        let Some(instance) =
+            crate::simulation::visible(&mut self.instances, self.scope.as_deref(), parsed.id)
+        else {
             return Err(CreateBackupError::InstanceNotFound {
                 id: owned(parsed.id),
             });

@@ -223,7 +223,9 @@ impl Simulation {
             return Err(DescribeBackupsError::InstanceNotFound { id: owned(id) });
         }
         let filters = parse_filters(request)?;
-        let Some(instance) = self.instances.get(id) else {
+        let Some(instance) =
+            crate::simulation::visible(&mut self.instances, self.scope.as_deref(), id)
+        else {
             return Err(DescribeBackupsError::InstanceNotFound { id: owned(id) });
         };
         let mut sets: Vec<&JobRecord> = instance

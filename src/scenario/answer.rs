@@ -47,11 +47,12 @@ impl Answer {
         }
     }
 
-    /// An error answer of the table's row `code`, with `message`.
+    /// An error answer of the table's row `code`, with `message` and any extra field.
     pub(crate) fn error(
         sim: &mut Simulation,
         code: ErrorCode,
         message: Cow<'static, str>,
+        extra: Option<(&'static str, serde_json::Value)>,
     ) -> Answer {
         let request_id = sim.next_request_id().to_string();
         let spec = code.spec();
@@ -61,9 +62,19 @@ impl Answer {
             code: spec.code,
             message: &message,
         };
+        let body = match extra {
+            None => serde_json::to_string(&body).unwrap_or_default(),
+            Some((key, value)) => {
+                let mut body = serde_json::to_value(&body).unwrap_or_default();
+                if let Some(map) = body.as_object_mut() {
+                    map.insert(key.to_owned(), value);
+                }
+                body.to_string()
+            }
+        };
         Answer {
             http_status: spec.status,
-            body: serde_json::to_string(&body).unwrap_or_default(),
+            body,
         }
     }
 

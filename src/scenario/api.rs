@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::answer::Answer;
 use super::fields::{LineError, Params};
+use crate::authz::AuthError;
 use crate::instance::Instance;
 use crate::job::JobRecord;
 use crate::ops::backup_policy::ModifyBackupPolicyRequest;
@@ -35,8 +36,45 @@ struct Created {
     backup_job_id: String,
 }
 
-/// Answers one API action at `now`; an unknown action answers `InvalidAction.NotFound`.
+/// Answers one API action at `now`: authorizes the caller (ram.md), then runs the action
+/// with only the caller's instances visible. An unknown action answers
+/// `InvalidAction.NotFound`.
 pub(crate) fn dispatch<P: Params>(
+    sim: &mut Simulation,
+    action: &str,
+    params: &P,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    if !super::Scenario::is_api_action(action) {
+        return Err(super::unknown_action());
+    }
+    let [key, id, region] = strings(params, ["AccessKeyId", "DBInstanceId", "RegionId"])?;
+    let account = sim
+        .authorize(key.as_deref(), action, id.as_deref(), region.as_deref())
+        .map_err(|e| denial(&e))?;
+    sim.as_account(&account, |sim| run(sim, action, params, now))
+}
+
+/// The answer to a refused authorization, with `AccessDeniedDetail` for a denial.
+fn denial(error: &AuthError) -> LineError {
+    let mut line = LineError::of(error);
+    if let AuthError::Denied(d) = error {
+        line.extra = Some((
+            "AccessDeniedDetail",
+            json!({
+                "AuthAction": d.action,
+                "AuthPrincipalType": "SubUser",
+                "AuthPrincipalDisplayName": d.user_name,
+                "AuthPrincipalOwnerId": d.account_id,
+                "NoPermissionType": d.kind.as_str(),
+                "PolicyType": "AccountLevelIdentityBasedPolicy",
+            }),
+        ));
+    }
+    line
+}
+
+fn run<P: Params>(
     sim: &mut Simulation,
     action: &str,
     params: &P,

@@ -22,6 +22,8 @@ use crate::time::Timestamp;
 pub(crate) struct LineError {
     pub code: ErrorCode,
     pub message: Cow<'static, str>,
+    /// Extra fields of the error body (`AccessDeniedDetail`).
+    pub extra: Option<(&'static str, serde_json::Value)>,
 }
 
 impl LineError {
@@ -29,6 +31,7 @@ impl LineError {
         LineError {
             code,
             message: Cow::Borrowed(code.spec().message),
+            extra: None,
         }
     }
 
@@ -36,6 +39,7 @@ impl LineError {
         LineError {
             code: error.error_code(),
             message: error.message(),
+            extra: None,
         }
     }
 
@@ -51,6 +55,7 @@ impl LineError {
         LineError {
             code: ErrorCode::SimMalformedLine,
             message: Cow::Owned(message),
+            extra: None,
         }
     }
 }

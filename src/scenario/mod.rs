@@ -77,7 +77,11 @@ impl Scenario {
         };
         Some(match answer {
             Ok(answer) => answer,
-            Err(LineError { code, message }) => Answer::error(&mut self.sim, code, message),
+            Err(LineError {
+                code,
+                message,
+                extra,
+            }) => Answer::error(&mut self.sim, code, message, extra),
         })
     }
 
@@ -105,12 +109,19 @@ impl Scenario {
     }
 
     /// Calls an API action with wire string parameters at `now` (the emulator's path).
-    /// `Sim.*` actions and unknown ones answer `InvalidAction.NotFound`.
+    /// `Sim.*` actions and unknown ones answer `InvalidAction.NotFound`. An `AccessKeyId`
+    /// parameter makes the call act as that declared identity (ram.md); without one it
+    /// acts as the root of the default account. (The emulator strips `AccessKeyId` for its
+    /// own `--access-key` keys, which are root keys of the default account.)
     pub fn call_api(&mut self, action: &str, params: &[(&str, &str)], now: Timestamp) -> Answer {
         let params = fields::Pairs(params);
         match api::dispatch(&mut self.sim, action, &params, now) {
             Ok(answer) => answer,
-            Err(LineError { code, message }) => Answer::error(&mut self.sim, code, message),
+            Err(LineError {
+                code,
+                message,
+                extra,
+            }) => Answer::error(&mut self.sim, code, message, extra),
         }
     }
 

@@ -5,6 +5,8 @@ use serde_json::json;
 
 use super::answer::Answer;
 use super::fields::{Fields, LineError};
+use crate::authz::policy::Doc;
+use crate::authz::{Identity, Policy};
 use crate::ids::InstanceId;
 use crate::instance::{Database, InstanceChanges, InstanceSpec};
 use crate::policy::{BackupPolicy, PolicyWire};
@@ -29,6 +31,7 @@ pub(crate) fn dispatch(
         "CreateInstance" => create_instance(sim, fields, now),
         "ModifyInstance" => modify_instance(sim, fields, now),
         "AdvanceTime" => advance_time(sim, fields),
+        "PutIdentity" => put_identity(sim, fields, now),
         "FailBackupJob" => {
             let id = instance_id(fields)?;
             let job = sim
@@ -256,4 +259,50 @@ fn advance_time(sim: &mut Simulation, fields: &Fields<'_>) -> Result<Answer, Lin
     sim.advance_to(target)
         .map_err(|e| LineError::sim(crate::SimError::TimeWentBackwards(e)))?;
     Ok(Answer::ok(sim, json!({"Clock": sim.clock().to_rfc3339()})))
+}
+
+/// `Sim.PutIdentity` (ram.md): an AccessKey of an account's root or of a user.
+fn put_identity(
+    sim: &mut Simulation,
+    fields: &Fields<'_>,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    let text = |name: &'static str| fields.typed::<String>(name, "a string");
+    let account =
+        text("AccountId")?.unwrap_or_else(|| crate::instance::DEFAULT_ACCOUNT_ID.to_owned());
+    let key =
+        text("AccessKeyId")?.ok_or_else(|| LineError::invalid("AccessKeyId", "is required"))?;
+    let secret = text("AccessKeySecret")?
+        .ok_or_else(|| LineError::invalid("AccessKeySecret", "is required"))?;
+    let user = text("UserName")?;
+    let docs = fields
+        .typed::<Vec<Doc>>(
+            "Policies",
+            "a list of policy documents (objects, or strings holding one)",
+        )?
+        .unwrap_or_default();
+    let mut policies = Vec::with_capacity(docs.len());
+    for (i, doc) in docs.into_iter().enumerate() {
+        let doc = match doc {
+            Doc::Str(text) => serde_json::from_str::<Doc>(&text).map_err(|_| {
+                LineError::invalid(
+                    "Policies",
+                    format!("Policies[{i}] is a string that does not hold a JSON document"),
+                )
+            })?,
+            other => other,
+        };
+        let policy = Policy::from_doc(&doc)
+            .map_err(|e| LineError::invalid("Policies", format!("Policies[{i}]: {e}")))?;
+        policies.push(policy);
+    }
+    let identity = Identity {
+        account_id: account.into(),
+        user_name: user.map(Into::into),
+        access_key_id: key.as_str().into(),
+        access_key_secret: secret,
+        policies,
+    };
+    sim.put_identity(identity, now).map_err(LineError::sim)?;
+    Ok(Answer::ok(sim, json!({"AccessKeyId": key})))
 }

@@ -1,0 +1,154 @@
+//! RAM authorization (`shared/spec/ram.md`): identities, policy documents and their
+//! evaluation, as a pure part of the domain that `replay` and the emulator both use.
+//!
+//! An API action is authorized after the emulator's gateway checks and before every
+//! check of the action ([`Simulation::authorize`]); then it runs with the instances of
+//! other accounts invisible ([`Simulation::as_account`]), so they answer as unknown
+//! instances, also for a root key.
+
+pub mod eval;
+pub mod identity;
+pub mod pattern;
+pub mod policy;
+
+use std::borrow::Cow;
+
+use compact_str::CompactString;
+
+use crate::error::{ErrorCode, WireError};
+use crate::instance::{DEFAULT_ACCOUNT_ID, DEFAULT_REGION_ID};
+use crate::ops::controls::SimError;
+use crate::simulation::Simulation;
+use crate::time::Timestamp;
+use eval::{evaluate, AuthRequest, DenyKind};
+pub use identity::Identity;
+use pattern::Pieces;
+pub use policy::{Policy, PolicyError};
+
+/// `AccessDeniedDetail` of a `Forbidden.RAM` answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessDenied {
+    /// `AuthAction`, e.g. `rds:CreateBackup`.
+    pub action: String,
+    /// `AuthPrincipalDisplayName`: the user name.
+    pub user_name: String,
+    /// `AuthPrincipalOwnerId`: the user's account.
+    pub account_id: String,
+    /// `NoPermissionType`.
+    pub kind: DenyKind,
+}
+
+/// Why an API action was not authorized.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The `AccessKeyId` was never declared.
+    #[error("access key {id:?} is not known")]
+    UnknownAccessKey {
+        /// The key given.
+        id: String,
+    },
+    /// The user's policies do not allow the action on the resource.
+    #[error("{} is denied ({})", .0.action, .0.kind.as_str())]
+    Denied(AccessDenied),
+}
+
+impl WireError for AuthError {
+    fn error_code(&self) -> ErrorCode {
+        match self {
+            AuthError::UnknownAccessKey { .. } => ErrorCode::InvalidAccessKeyIdNotFound,
+            AuthError::Denied(_) => ErrorCode::ForbiddenRam,
+        }
+    }
+
+    fn message(&self) -> Cow<'static, str> {
+        Cow::Borrowed(self.error_code().spec().message)
+    }
+}
+
+impl Simulation {
+    /// Declares an identity (`Sim.PutIdentity`) at `now`; a repeated `AccessKeyId`
+    /// replaces that key's identity.
+    pub fn put_identity(&mut self, identity: Identity, now: Timestamp) -> Result<(), SimError> {
+        self.advance_to(now)?;
+        identity.validate()?;
+        self.identities
+            .insert(identity.access_key_id.clone(), identity);
+        Ok(())
+    }
+
+    /// The identity of an AccessKey.
+    pub fn identity(&self, access_key_id: &str) -> Option<&Identity> {
+        self.identities.get(access_key_id)
+    }
+
+    /// Every declared identity, in declaration order.
+    pub fn identities(&self) -> impl Iterator<Item = &Identity> {
+        self.identities.values()
+    }
+
+    /// Authorizes `rds:<action>` for the caller holding `access_key_id` (absent: the root
+    /// of the default account) on the instance `db_instance_id`. Returns the caller's
+    /// account: the only account whose instances the action may see. Changes nothing.
+    pub fn authorize(
+        &self,
+        access_key_id: Option<&str>,
+        action: &str,
+        db_instance_id: Option<&str>,
+        region_id: Option<&str>,
+    ) -> Result<CompactString, AuthError> {
+        let identity = match access_key_id.filter(|k| !k.is_empty()) {
+            None => return Ok(CompactString::const_new(DEFAULT_ACCOUNT_ID)),
+            Some(key) => self
+                .identities
+                .get(key)
+                .ok_or_else(|| AuthError::UnknownAccessKey {
+                    id: crate::vocab::clip(key).to_owned(),
+                })?,
+        };
+        if identity.is_root() {
+            return Ok(identity.account_id.clone());
+        }
+        let id = db_instance_id.unwrap_or_default();
+        let own = self
+            .instances
+            .get(id)
+            .filter(|i| i.account_id == identity.account_id);
+        let region = match own {
+            Some(instance) => instance.region(),
+            None => region_id
+                .filter(|r| !r.is_empty())
+                .unwrap_or(DEFAULT_REGION_ID),
+        };
+        let request = AuthRequest {
+            action,
+            resource: Pieces::new(&[
+                "acs:rds:",
+                region,
+                ":",
+                &identity.account_id,
+                ":dbinstance/",
+                id,
+            ]),
+            tags: own.map(|i| i.tags()).unwrap_or_default(),
+        };
+        evaluate(&identity.policies, &request)
+            .map(|()| identity.account_id.clone())
+            .map_err(|kind| {
+                AuthError::Denied(AccessDenied {
+                    action: format!("rds:{action}"),
+                    user_name: identity.user_name.as_deref().unwrap_or_default().to_owned(),
+                    account_id: identity.account_id.to_string(),
+                    kind,
+                })
+            })
+    }
+
+    /// Runs `f` with only `account`'s instances visible: the others answer as unknown.
+    pub fn as_account<R>(&mut self, account: &str, f: impl FnOnce(&mut Simulation) -> R) -> R {
+        let previous = self.scope.replace(CompactString::new(account));
+        let result = f(self);
+        self.scope = previous;
+        result
+    }
+}
