@@ -43,12 +43,21 @@ fn answers(output: &Output) -> Vec<Value> {
 fn public_conformance_corpus_passes() {
     let shared = repo().join("../shared/conformance");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&shared)
-        .unwrap_or_else(|e| panic!("the conformance corpus must be at {}: {e}", shared.display()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "the conformance corpus must be at {}: {e}",
+                shared.display()
+            )
+        })
         .filter_map(|e| Some(e.ok()?.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no conformance files in {}", shared.display());
+    assert!(
+        !files.is_empty(),
+        "no conformance files in {}",
+        shared.display()
+    );
     let output = Command::new("python3")
         .arg(shared.join("check.py"))
         .args(["--bin", bin()])
@@ -58,7 +67,10 @@ fn public_conformance_corpus_passes() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let last = stdout.lines().last().unwrap_or_default();
     assert!(output.status.success(), "checker failed:\n{stdout}");
-    assert!(last.ends_with(" passed, 0 failed"), "unexpected summary: {last}");
+    assert!(
+        last.ends_with(" passed, 0 failed"),
+        "unexpected summary: {last}"
+    );
 }
 
 #[test]
@@ -76,14 +88,27 @@ fn the_quickstart_example_replays_as_the_readme_says() {
         .collect();
     assert_eq!(
         codes,
-        ["200", "200", "200", "BackupJobExists", "200", "200", "Exceeded.BackupTimes", "200", "200", "200"]
+        [
+            "200",
+            "200",
+            "200",
+            "BackupJobExists",
+            "200",
+            "200",
+            "Exceeded.BackupTimes",
+            "200",
+            "200",
+            "200"
+        ]
     );
     assert_eq!(answers[8]["Items"]["Backup"][0]["BackupMode"], "Automated");
 }
 
 #[test]
 fn blank_and_comment_lines_answer_nothing_and_stdin_streams() {
-    let output = replay_stdin(b"\n   \n# a comment\n  # indented comment\n{\"Action\":\"DescribeBackups\"}\n");
+    let output = replay_stdin(
+        b"\n   \n# a comment\n  # indented comment\n{\"Action\":\"DescribeBackups\"}\n",
+    );
     assert!(output.status.success());
     let answers = answers(&output);
     assert_eq!(answers.len(), 1);
@@ -93,11 +118,15 @@ fn blank_and_comment_lines_answer_nothing_and_stdin_streams() {
 
 #[test]
 fn invalid_utf8_and_huge_values_are_answered_and_the_replay_goes_on() {
-    let mut input = b"{\"Action\":\"Sim.CreateInstance\",\"DBInstanceId\":\"rm-a\",\"Engine\":\"MySQL\"}\n".to_vec();
+    let mut input =
+        b"{\"Action\":\"Sim.CreateInstance\",\"DBInstanceId\":\"rm-a\",\"Engine\":\"MySQL\"}\n"
+            .to_vec();
     input.extend_from_slice(b"{\"Action\":\"CreateBackup\",\"DBInstanceId\":\"rm-\xff\xfe\"}\n");
     input.extend_from_slice(b"\xc3\x28 not even json\n");
     let huge = "x".repeat(1 << 20);
-    input.extend_from_slice(format!("{{\"Action\":\"CreateBackup\",\"DBInstanceId\":\"{huge}\"}}\n").as_bytes());
+    input.extend_from_slice(
+        format!("{{\"Action\":\"CreateBackup\",\"DBInstanceId\":\"{huge}\"}}\n").as_bytes(),
+    );
     input.extend_from_slice(format!("{{\"Action\":\"CreateBackup\",\"DBInstanceId\":\"rm-a\",\"BackupMethod\":\"{huge}\"}}\n").as_bytes());
     input.extend_from_slice(b"{\"Action\":\"CreateBackup\",\"DBInstanceId\":\"rm-a\"}");
     let output = replay_stdin(&input);
@@ -105,15 +134,24 @@ fn invalid_utf8_and_huge_values_are_answered_and_the_replay_goes_on() {
     let answers = answers(&output);
     assert_eq!(answers.len(), 6);
     assert_eq!(answers[1]["Code"], "Sim.MalformedLine");
-    assert!(answers[1]["Message"].as_str().unwrap_or_default().starts_with("The line is not valid JSON: "));
+    assert!(answers[1]["Message"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("The line is not valid JSON: "));
     assert_eq!(answers[2]["Code"], "Sim.MalformedLine");
     assert_eq!(answers[3]["Code"], "InvalidDBInstanceName.NotFound");
-    assert_eq!(answers[3]["Message"], "The database instance does not exist.");
+    assert_eq!(
+        answers[3]["Message"],
+        "The database instance does not exist."
+    );
     assert_eq!(answers[4]["Code"], "InvalidBackupMethod.ValueNotSupport");
     // The last line has no newline; it is still answered, and nothing before changed the state.
     assert_eq!(answers[5]["HttpStatus"], 200);
     assert_eq!(answers[5]["BackupJobId"], "100001");
-    let longest = String::from_utf8_lossy(&output.stdout).lines().map(str::len).max();
+    let longest = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::len)
+        .max();
     assert!(longest < Some(1024), "no answer echoes a huge value");
 }
 
@@ -133,7 +171,10 @@ fn replay_is_deterministic_for_a_seed() {
     assert_eq!(first.stdout, second.stdout);
     let other_seed = replay_stdin(script(43).as_bytes());
     assert_eq!(answers(&other_seed).len(), 4);
-    assert_ne!(first.stdout, other_seed.stdout, "request ids and sizes follow the seed");
+    assert_ne!(
+        first.stdout, other_seed.stdout,
+        "request ids and sizes follow the seed"
+    );
 }
 
 #[test]
@@ -145,5 +186,8 @@ fn an_unreadable_file_exits_non_zero_with_a_message() {
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("cannot open /nonexistent/scenario.jsonl"), "{stderr}");
+    assert!(
+        stderr.contains("cannot open /nonexistent/scenario.jsonl"),
+        "{stderr}"
+    );
 }
