@@ -66,6 +66,8 @@ pub mod quota;
 pub mod scenario;
 pub mod settings;
 pub mod simulation;
+#[cfg(feature = "proptest")]
+pub mod testing;
 pub mod time;
 pub mod vocab;
 
