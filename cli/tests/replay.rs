@@ -191,3 +191,33 @@ fn an_unreadable_file_exits_non_zero_with_a_message() {
         "{stderr}"
     );
 }
+
+/// The README's least-privilege example, end to end through `replay` (ram.md).
+#[test]
+fn the_ram_policy_example_allows_test_and_denies_prod() {
+    let output = Command::new(bin())
+        .args(["replay"])
+        .arg(repo().join("examples/ram-policy.jsonl"))
+        .output()
+        .expect("replay runs");
+    assert!(output.status.success());
+    let answers = answers(&output);
+    assert_eq!(answers.len(), 6);
+    assert_eq!(answers[3]["HttpStatus"], 200);
+    assert_eq!(answers[3]["BackupJobId"], "100001");
+    assert_eq!(answers[4]["HttpStatus"], 403);
+    assert_eq!(answers[4]["Code"], "Forbidden.RAM");
+    assert_eq!(
+        answers[4]["Message"],
+        "User not authorized to operate on the specified resource, or this API doesn't support RAM."
+    );
+    assert_eq!(
+        answers[4]["AccessDeniedDetail"]["NoPermissionType"],
+        "ImplicitDeny"
+    );
+    assert_eq!(
+        answers[4]["AccessDeniedDetail"]["AuthAction"],
+        "rds:CreateBackup"
+    );
+    assert_eq!(answers[5]["Items"]["BackupJob"][0]["BackupJobId"], "100001");
+}
