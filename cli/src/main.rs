@@ -2,6 +2,7 @@
 //! Alibaba RPC API). The only place besides the emulator that touches files and clocks.
 
 mod replay;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,12 +24,15 @@ enum Command {
         /// The scenario file, or `-` for standard input.
         file: PathBuf,
     },
+    /// Serves the simulation over the Alibaba Cloud RPC API, for the official SDKs.
+    Serve(rds_backup_sim_emulator::ServeArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay { file } => replay::run(&file),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,182 @@
+//! `rds-backup-sim serve --state-dir` killed with SIGKILL in the middle of a load: after a
+//! restart on the same directory, every acknowledged `BackupJobId` is there, and ids
+//! continue (spec/emulator.md, "Concurrency and durability"). Runs the real binary.
+
+use std::io::{BufRead as _, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rds_backup_sim_emulator::client::{HttpClient, Signer};
+use rds_backup_sim_emulator::clock::real_now;
+
+const BIN: &str = env!("CARGO_BIN_EXE_rds-backup-sim");
+const INSTANCES: usize = 3000;
+const WRITERS: usize = 8;
+
+fn spawn(dir: &str) -> (Child, SocketAddr, String) {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--clock",
+            "manual",
+            "--state-dir",
+            dir,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .split("listening on http://")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("no address in the start-up line {line:?}"))
+        .parse()
+        .unwrap();
+    (child, addr, line)
+}
+
+fn timestamp() -> String {
+    real_now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[test]
+fn every_acknowledged_backup_job_survives_kill_9_and_ids_continue() {
+    let dir = std::env::temp_dir().join(format!("rbs-sigkill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap().to_owned();
+    let (mut child, addr, banner) = spawn(&d);
+    assert!(
+        banner.contains("; clock manual; seed 0; state in "),
+        "{banner}"
+    );
+
+    let mut c = HttpClient::connect(addr).unwrap();
+    let setup: String = (0..INSTANCES)
+        .map(|i| format!("{{\"Action\":\"Sim.CreateInstance\",\"DBInstanceId\":\"rm-{i}\",\"Engine\":\"MySQL\"}}\n"))
+        .collect();
+    let r = c
+        .request("POST", "/_sim/replay", &[], setup.as_bytes())
+        .unwrap();
+    assert_eq!(r.status, 200);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let signer = Signer::new("testid", "testsecret");
+                let mut acked: Vec<(String, u64)> = Vec::new();
+                let Ok(mut c) = HttpClient::connect(addr) else {
+                    return acked;
+                };
+                for (n, i) in (w..INSTANCES).step_by(WRITERS).enumerate() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let instance = format!("rm-{i}");
+                    let nonce = format!("w{w}-{n}");
+                    let Ok(r) = c.v1(
+                        &signer,
+                        "POST",
+                        "CreateBackup",
+                        &[("DBInstanceId", &instance)],
+                        &nonce,
+                        &timestamp(),
+                    ) else {
+                        break; // the server died
+                    };
+                    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+                    let job = r.json()["BackupJobId"]
+                        .as_str()
+                        .unwrap()
+                        .parse::<u64>()
+                        .unwrap();
+                    acked.push((instance, job));
+                }
+                acked
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(400));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    stop.store(true, Ordering::SeqCst);
+    let acked: Vec<(String, u64)> = writers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    assert!(
+        acked.len() >= 10,
+        "too little load before the kill: {}",
+        acked.len()
+    );
+    assert!(acked.len() < INSTANCES, "the load ended before the kill");
+
+    let (child, addr, banner) = spawn(&d);
+    assert!(banner.contains("changes recovered"), "{banner}");
+    let mut c = HttpClient::connect(addr).unwrap();
+    let state = c.request("GET", "/_sim/state", &[], b"").unwrap().json();
+    for (instance, job) in &acked {
+        assert_eq!(
+            state["Instances"][instance]["ActiveJob"]["Id"].as_u64(),
+            Some(*job),
+            "acknowledged job {job} on {instance} lost"
+        );
+    }
+    let max_acked = acked.iter().map(|(_, j)| *j).max().unwrap();
+    let next = state["Ids"]["NextJobId"].as_u64().unwrap();
+    assert!(
+        next > max_acked,
+        "NextJobId {next} reuses an acknowledged id (max {max_acked})"
+    );
+    // Ids continue: a new job takes the next id, never an acknowledged one.
+    let r = c
+        .request(
+            "POST",
+            "/_sim/action",
+            &[],
+            b"{\"Action\":\"Sim.CreateInstance\",\"DBInstanceId\":\"rm-new\",\"Engine\":\"MySQL\"}",
+        )
+        .unwrap();
+    assert_eq!(r.status, 200);
+    let signer = Signer::new("testid", "testsecret");
+    let r = c
+        .v1(
+            &signer,
+            "POST",
+            "CreateBackup",
+            &[("DBInstanceId", "rm-new")],
+            "after-restart",
+            &timestamp(),
+        )
+        .unwrap();
+    assert_eq!(
+        r.json()["BackupJobId"].as_str(),
+        Some(next.to_string().as_str())
+    );
+
+    // SIGTERM stops it cleanly.
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("rds-backup-sim serve: stopped; log at record "),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
