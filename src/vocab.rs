@@ -368,11 +368,21 @@ impl BackupMode {
     }
 
     /// `BackupInitiator`: `User` for manual sets, `System` for automatic ones.
-    pub const fn initiator(self) -> &'static str {
+    pub const fn initiator(self) -> Initiator {
         match self {
-            BackupMode::Manual => "User",
-            BackupMode::Automated => "System",
+            BackupMode::Manual => Initiator::User,
+            BackupMode::Automated => Initiator::System,
         }
+    }
+}
+
+wire_enum! {
+    /// A set's `BackupInitiator`.
+    pub enum Initiator {
+        /// A user asked for it (`CreateBackup`).
+        User => "User",
+        /// The backup policy started it.
+        System => "System",
     }
 }
 

@@ -259,7 +259,7 @@ fn set_json(instance_id: &str, set: &JobRecord) -> serde_json::Value {
         "BackupType": set.backup_type.as_str(),
         "BackupMode": set.mode.as_str(),
         "BackupMethod": set.method.as_str(),
-        "BackupInitiator": set.mode.initiator(),
+        "BackupInitiator": set.mode.initiator().as_str(),
         "BackupSize": set.size,
         "StoreStatus": "Enabled",
     })
