@@ -89,6 +89,6 @@ pub use settings::{Settings, SettingsChange, UtcOffset};
 pub use simulation::{Simulation, TimeWentBackwards};
 pub use time::Timestamp;
 pub use vocab::{
-    BackupMethod, BackupMode, BackupStrategy, BackupType, Category, DbStatus, Engine, Initiator, InstanceKind,
-    InstanceStatus, JobStatus, LockMode, QuotaWindow, SetStatus, StorageType,
+    BackupMethod, BackupMode, BackupStrategy, BackupType, Category, DbStatus, Engine, Initiator,
+    InstanceKind, InstanceStatus, JobStatus, LockMode, QuotaWindow, SetStatus, StorageType,
 };
