@@ -56,6 +56,7 @@
 
 pub mod authz;
 pub mod error;
+pub mod fleet;
 pub mod ids;
 pub mod instance;
 pub mod job;

@@ -55,6 +55,11 @@ impl QuotaLedger {
 
     /// CB-17: whether one more manual backup is allowed at `now` (fewer than the limit used).
     pub fn allows(&self, settings: &Settings, now: Timestamp) -> Result<(), QuotaExceeded> {
+        let limit = u64::from(settings.daily_backup_limit);
+        if (self.accepted.len() as u64) < limit {
+            // Fewer kept acceptances than the limit: the window cannot hold more.
+            return Ok(());
+        }
         let used = self.used(settings, now);
         if (used as u64) < u64::from(settings.daily_backup_limit) {
             Ok(())

@@ -1,8 +1,10 @@
 //! `rds-backup-sim`: replay scenarios (and, in later layers, simulate fleets and serve the
 //! Alibaba RPC API). The only place besides the emulator that touches files and clocks.
 
+mod plot;
 mod replay;
 mod serve;
+mod simulate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +28,16 @@ enum Command {
     },
     /// Serves the simulation over the Alibaba Cloud RPC API, for the official SDKs.
     Serve(rds_backup_sim_emulator::ServeArgs),
+    /// Simulates a fleet of instances and their backup clients over simulated days and
+    /// reports what the rules answered (docs/simulate.md).
+    Simulate(simulate::SimulateArgs),
+    /// Merges the `simulate --json --shard I/N` reports of every shard of one run into
+    /// the report of the whole run.
+    Merge {
+        /// The shard reports.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -33,6 +45,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Replay { file } => replay::run(&file),
         Command::Serve(args) => serve::run(args),
+        Command::Simulate(args) => simulate::run(&args),
+        Command::Merge { files } => simulate::merge(&files),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

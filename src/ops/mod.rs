@@ -8,6 +8,7 @@ pub mod delete_backup;
 pub mod describe_backup_tasks;
 pub mod describe_backups;
 pub mod describe_instance;
+pub mod forget_sets;
 
 /// An empty parameter counts as absent (create-backup.md section 2).
 pub(crate) fn present(value: Option<&str>) -> Option<&str> {

@@ -421,7 +421,8 @@ pub fn scenario_lines(steps: std::ops::Range<usize>) -> impl Strategy<Value = Ve
         .iter()
         .map(|id| {
             let id = InstanceId::new(id).unwrap_or_else(|| unreachable!("constant ids"));
-            instance_spec(id).prop_map(|spec| instance_line(&spec))
+            prop_oneof![2 => backupable_instance_spec(id.clone()), 1 => instance_spec(id)]
+                .prop_map(|spec| instance_line(&spec))
         })
         .collect();
     (
@@ -499,7 +500,15 @@ pub fn scenario_step(ids: Vec<String>) -> impl Strategy<Value = String> {
         })
     };
     prop_oneof![
-        8 => create_backup_params(ids.clone()).prop_map(|p| p.to_line()),
+        4 => create_backup_params(ids.clone()).prop_map(|p| p.to_line()),
+        8 => (id.clone(), select(&[None, Some("Physical"), Some("Snapshot")][..])).prop_map(
+            |(id, method)| CreateBackupParams {
+                db_instance_id: Some(id),
+                backup_method: method.map(str::to_owned),
+                ..CreateBackupParams::default()
+            }
+            .to_line()
+        ),
         4 => prop_oneof![
             0u64..=700,
             3_000u64..=11_000,
