@@ -174,6 +174,9 @@ fn action(m: &Model) -> BoxedStrategy<Action> {
             .prop_map(|((id, set), (status, mode, backup_type), (start, end), (page_size, page_number))| {
                 Action::DescribeBackups { id, set, status, mode, backup_type, start, end, page_size, page_number }
             }),
+        3 => (instance_param(m), job_ref(m)).prop_map(|(id, job)| Action::DescribeTasks {
+            id, job, mode: None, status: None,
+        }),
         3 => instance_param(m).prop_map(|id| Action::DescribeBackups {
             id, set: None, status: None, mode: None, backup_type: None,
             start: None, end: None, page_size: None, page_number: None,
