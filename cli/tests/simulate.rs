@@ -1,0 +1,304 @@
+//! `simulate` and `merge` end to end: the built program, never built by the test itself.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_rds-backup-sim");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("the built program runs")
+}
+
+fn json(args: &[&str]) -> Value {
+    let mut all = vec!["simulate", "--json", "--quiet"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("--json writes one JSON object")
+}
+
+/// The report without what may differ between equal runs: wall time and thread count.
+fn counts(mut report: Value) -> Value {
+    let map = report.as_object_mut().expect("an object");
+    map.remove("elapsed_seconds");
+    map.remove("decisions_per_second");
+    map.get_mut("settings")
+        .and_then(Value::as_object_mut)
+        .expect("settings")
+        .remove("threads");
+    report
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rds-backup-sim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    dir.join(name)
+}
+
+#[test]
+fn counts_are_identical_for_every_thread_count() {
+    let base = ["--instances", "400", "--days", "3", "--seed", "5"];
+    let with = |threads: &str| {
+        let mut args = base.to_vec();
+        args.extend(["--threads", threads]);
+        counts(json(&args))
+    };
+    let one = with("1");
+    assert_eq!(one, with("2"));
+    assert_eq!(one, with("3"));
+    assert_eq!(one["instances"], 400);
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_run() {
+    let base = ["--instances", "350", "--days", "2", "--threads", "2"];
+    let whole = counts(json(&base));
+    for of in [2u32, 3] {
+        let mut files = Vec::new();
+        for shard in 0..of {
+            let mut args = base.to_vec();
+            let spec = format!("{shard}/{of}");
+            args.extend(["--shard", &spec]);
+            let path = temp(&format!("shard-{shard}-of-{of}.json"));
+            std::fs::write(&path, serde_json::to_vec(&json(&args)).unwrap()).unwrap();
+            files.push(path);
+        }
+        files.reverse(); // the order of the files does not matter
+        let mut args = vec!["merge".to_owned()];
+        args.extend(files.iter().map(|p| p.display().to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let merged: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(counts(merged.clone()), whole, "{of} shards");
+        assert_eq!(merged["settings"]["threads"], 2 * of);
+    }
+}
+
+#[test]
+fn the_json_report_has_every_documented_field() {
+    let report = json(&["--instances", "300", "--days", "2", "--threads", "1"]);
+    for field in [
+        "requests",
+        "accepted",
+        "rejected",
+        "jobs_finished",
+        "jobs_failed",
+        "automatic_jobs",
+        "jobs_active_at_end",
+        "sets",
+        "days",
+        "instances",
+        "clients_stopped",
+        "invalid_instances",
+        "elapsed_seconds",
+        "decisions_per_second",
+        "settings",
+    ] {
+        assert!(report.get(field).is_some(), "missing {field}");
+    }
+    let settings = &report["settings"];
+    assert_eq!(settings["instances"], 300);
+    assert_eq!(settings["days"], 2);
+    assert_eq!(settings["seed"], 0);
+    assert_eq!(settings["threads"], 1);
+    assert_eq!(settings["shard"], Value::Null);
+    assert_eq!(settings["retain_days"], 7);
+    assert_eq!(settings["start"], "2026-01-01T00:00:00Z");
+    assert_eq!(settings["daily_backup_limit"], 20);
+    assert_eq!(settings["quota_window"], "CalendarDay");
+    let rejected: u64 = report["rejected"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        report["requests"].as_u64().unwrap(),
+        report["accepted"].as_u64().unwrap() + rejected
+    );
+    let day = &report["days"][1];
+    assert_eq!(day["day"], 1);
+    for field in ["accepted", "rejected", "instances_at_daily_limit"] {
+        assert!(day.get(field).is_some(), "missing days[].{field}");
+    }
+}
+
+#[test]
+fn the_text_report_lists_every_create_backup_code() {
+    let out = run(&["simulate", "--instances", "200", "--days", "1"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "requests",
+        "accepted",
+        "RequiredParam.NotFound",
+        "InvalidBackupMethod.ValueNotSupport",
+        "BackupType.NotSupport",
+        "Parameters.Invalid",
+        "InvalidDBName.Format",
+        "InvalidDBInstanceName.NotFound",
+        "ReadDBInstanceNotSupport",
+        "IncorrectDBInstanceType",
+        "IncorrectDBInstanceState",
+        "IncorrectDBInstanceLockMode.ValueNotSupported",
+        "InvalidDB.NotFound",
+        "BackupJobExists",
+        "Exceeded.BackupTimes",
+        "jobs finished",
+        "jobs failed",
+        "sets by engine and method",
+        "instances hitting the daily limit",
+        "day    0  2026-01-01",
+        "decisions/s",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    // Not a terminal: no progress bar on standard error.
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn quiet_without_json_prints_nothing() {
+    let out = run(&["simulate", "--instances", "50", "--days", "1", "--quiet"]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+}
+
+#[test]
+fn plot_writes_an_svg() {
+    let path = temp("plot.svg");
+    let out = run(&[
+        "simulate",
+        "--instances",
+        "100",
+        "--days",
+        "3",
+        "--quiet",
+        "--plot",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(80)]);
+    assert!(svg.contains("rejected: Exceeded.BackupTimes"));
+    assert!(svg.contains("accepted"));
+}
+
+fn fails_with(args: &[&str], code: i32, message: &str) {
+    let out = run(args);
+    assert_eq!(out.status.code(), Some(code), "{args:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(message), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn bad_options_are_refused_clearly() {
+    fails_with(
+        &["simulate", "--instances", "0"],
+        2,
+        "--instances <INSTANCES>': must be at least 1",
+    );
+    fails_with(
+        &["simulate", "--instances", "many"],
+        2,
+        "\"many\" is not a whole number",
+    );
+    fails_with(&["simulate", "--days", "0"], 2, "must be from 1 to 3650");
+    fails_with(&["simulate", "--days", "3651"], 2, "must be from 1 to 3650");
+    fails_with(
+        &["simulate", "--threads", "0"],
+        2,
+        "--threads <THREADS>': must be at least 1",
+    );
+    fails_with(
+        &["simulate", "--shard", "2/2"],
+        2,
+        "shard 2 of 2: I must be below N",
+    );
+    fails_with(
+        &["simulate", "--shard", "half"],
+        2,
+        "\"half\" is not I/N (for example 0/4)",
+    );
+    fails_with(
+        &["simulate", "--shard", "a/2"],
+        2,
+        "\"a\" is not a shard number",
+    );
+    fails_with(
+        &["simulate", "--retain-days", "soon"],
+        2,
+        "invalid value 'soon' for '--retain-days <RETAIN_DAYS>'",
+    );
+    fails_with(&["simulate", "--bogus"], 2, "unexpected argument '--bogus'");
+    fails_with(&["merge"], 2, "required");
+}
+
+#[test]
+fn merge_refuses_what_is_not_one_complete_run() {
+    let shard = |spec: &str, seed: &str| {
+        let path = temp(&format!("m-{}-{seed}.json", spec.replace('/', "of")));
+        let report = json(&[
+            "--instances",
+            "40",
+            "--days",
+            "1",
+            "--seed",
+            seed,
+            "--shard",
+            spec,
+        ]);
+        std::fs::write(&path, serde_json::to_vec(&report).unwrap()).unwrap();
+        path.display().to_string()
+    };
+    let (a, b) = (shard("0/2", "0"), shard("1/2", "0"));
+    let other_seed = shard("1/2", "9");
+    fails_with(&["merge", &a], 1, "shard 1/2 is missing");
+    fails_with(&["merge", &a, &a], 1, "shard 0/2 is given twice");
+    fails_with(
+        &["merge", &a, &other_seed],
+        1,
+        "report 2 is from another run",
+    );
+    let whole = temp("whole.json");
+    let report = json(&["--instances", "40", "--days", "1"]);
+    std::fs::write(&whole, serde_json::to_vec(&report).unwrap()).unwrap();
+    fails_with(
+        &["merge", whole.to_str().unwrap(), &b],
+        1,
+        "the first report is not a shard",
+    );
+    let junk = temp("junk.json");
+    std::fs::write(&junk, b"{}").unwrap();
+    fails_with(
+        &["merge", junk.to_str().unwrap()],
+        1,
+        "is not a `simulate --json` report",
+    );
+    fails_with(
+        &["merge", "/nonexistent/x.json"],
+        1,
+        "cannot read /nonexistent/x.json",
+    );
+    let out = run(&["merge", &b, &a]);
+    assert!(out.status.success());
+}

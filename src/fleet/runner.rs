@@ -1,0 +1,276 @@
+//! The runner: steps each instance through the whole run on its own, then the next.
+//!
+//! Instances are independent (only id counters are shared, and a fleet compares counts,
+//! not ids), so each instance gets its own [`Simulation`] for the run: its requests are
+//! applied in time order through [`Simulation::create_backup`] (the rules used by
+//! `replay` and the emulator: there is no other copy), its jobs end lazily when it is
+//! next touched, and its memory is freed before the next instance starts. There is no
+//! global event queue, memory does not grow with the number of instances, and the
+//! counts are the same for every split of the instances into threads or shards.
+
+use std::ops::Range;
+
+use crate::error::ErrorCode;
+use crate::error::WireError;
+use crate::settings::Settings;
+use crate::simulation::{Simulation, DEFAULT_START};
+use crate::time::{Timestamp, MILLIS_PER_DAY};
+
+use super::mix::FleetMix;
+use super::report::{FleetReport, Tally};
+use super::rng::{FleetRng, Stream};
+use super::workload::{ClientContext, ClientMix, Workload};
+
+/// The most requests one client may send in one simulated day; a client that sends more
+/// is stopped (and counted in [`FleetReport::clients_stopped`]), so a runaway
+/// [`Workload`] cannot hang the run.
+pub const MAX_REQUESTS_PER_INSTANCE_DAY: u32 = 10_000;
+
+/// Sets kept when `retain_days` is 0, before the counted ones are forgotten.
+const COUNTS_ONLY_KEEP: usize = 16;
+
+/// What a fleet run simulates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FleetSettings {
+    /// How many instances (indices `0..instances`).
+    pub instances: u64,
+    /// How many simulated days.
+    pub days: u32,
+    /// The seed of the instance mix, the clients, the injected failures and the
+    /// simulation's request ids and backup sizes.
+    pub seed: u64,
+    /// The first instant (default 2026-01-01T00:00:00Z, a Thursday).
+    pub start: Timestamp,
+    /// How many days ended sets are kept before they are counted and forgotten; 0 keeps
+    /// counts only (and the few latest sets). Default 7.
+    pub retain_days: u32,
+    /// Per mille of accepted manual jobs made to fail halfway (T-3). Default 20.
+    pub failure_per_mille: u32,
+    /// The instance mix.
+    pub mix: FleetMix,
+    /// The rules' settings (quota limit and window, default duration); the seed is
+    /// replaced by [`FleetSettings::seed`].
+    pub simulation: Settings,
+}
+
+impl Default for FleetSettings {
+    fn default() -> Self {
+        FleetSettings {
+            instances: 10_000,
+            days: 7,
+            seed: 0,
+            start: DEFAULT_START,
+            retain_days: 7,
+            failure_per_mille: 20,
+            mix: FleetMix::default(),
+            simulation: Settings::default(),
+        }
+    }
+}
+
+impl FleetSettings {
+    /// The end of the run (exclusive).
+    pub fn end(&self) -> Timestamp {
+        self.start
+            .saturating_add_millis(i64::from(self.days).saturating_mul(MILLIS_PER_DAY))
+    }
+
+    /// The day number of `at` (0 for the first day; earlier instants count as day 0).
+    pub fn day_of(&self, at: Timestamp) -> usize {
+        ((at.as_millis() - self.start.as_millis()).max(0) / MILLIS_PER_DAY) as usize
+    }
+}
+
+/// The instances of shard `shard` of `of`: a contiguous range, the shards in order
+/// covering `0..instances` exactly once. `None` unless `shard < of`.
+pub fn shard_range(instances: u64, shard: u64, of: u64) -> Option<Range<u64>> {
+    if shard >= of {
+        return None;
+    }
+    let bound = |i: u64| ((u128::from(instances) * u128::from(i)) / u128::from(of)) as u64;
+    Some(bound(shard)..bound(shard + 1))
+}
+
+/// Runs the instances `range` on `threads` threads (at least 1), each a contiguous part
+/// of the range, and sums their counts. `progress` is called now and then with the
+/// number of instances finished since its last call.
+pub fn run_fleet<M: ClientMix>(
+    settings: &FleetSettings,
+    clients: &M,
+    range: Range<u64>,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> FleetReport {
+    let threads = threads.max(1) as u64;
+    let len = range.end.saturating_sub(range.start);
+    let parts: Vec<Range<u64>> = (0..threads)
+        .filter_map(|t| shard_range(len, t, threads))
+        .map(|r| range.start + r.start..range.start + r.end)
+        .collect();
+    let mut total = Tally::new(settings.days);
+    if parts.len() == 1 {
+        total = run_range(settings, clients, range, progress);
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .map(|part| scope.spawn(move || run_range(settings, clients, part, progress)))
+                .collect();
+            for handle in handles {
+                match handle.join() {
+                    Ok(tally) => total.merge(&tally),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+        });
+    }
+    total.report()
+}
+
+/// Runs the instances `range` one after the other on this thread.
+pub fn run_range<M: ClientMix>(
+    settings: &FleetSettings,
+    clients: &M,
+    range: Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Tally {
+    let mut tally = Tally::new(settings.days);
+    let mut unreported = 0;
+    for index in range {
+        run_instance(settings, clients, index, &mut tally);
+        unreported += 1;
+        if unreported == 1024 {
+            progress(unreported);
+            unreported = 0;
+        }
+    }
+    if unreported > 0 {
+        progress(unreported);
+    }
+    tally
+}
+
+/// Runs instance `index` through the whole run, adding its counts to `tally`.
+pub fn run_instance<M: ClientMix>(
+    settings: &FleetSettings,
+    clients: &M,
+    index: u64,
+    tally: &mut Tally,
+) {
+    tally.instances += 1;
+    let spec = settings.mix.spec(settings.seed, index);
+    let engine = spec.engine;
+    let id = spec.id.clone();
+    let id = id.as_str();
+    let (start, end) = (settings.start, settings.end());
+    let mut sim = Simulation::new(
+        Settings {
+            seed: settings.seed,
+            ..settings.simulation.clone()
+        },
+        start,
+    );
+    if sim.create_instance(spec, start).is_err() {
+        tally.invalid_instances += 1;
+        return;
+    }
+    let context = ClientContext {
+        index,
+        seed: FleetRng::for_instance(settings.seed, index, Stream::Client).next_u64(),
+        start,
+        end,
+    };
+    let Some(instance) = sim.instance(id) else {
+        return;
+    };
+    let mut client = clients.client(instance, &context);
+    let mut failures = FleetRng::for_instance(settings.seed, index, Stream::Failures);
+    let mut pending_failure: Option<Timestamp> = None;
+    let mut limit_day = usize::MAX;
+    let (mut day, mut sent_today) = (0usize, 0u32);
+    let retain = i64::from(settings.retain_days) * MILLIS_PER_DAY;
+    while let Some(request) = client.next_request() {
+        if request.at >= end {
+            break;
+        }
+        if let Some(at) = pending_failure.filter(|at| *at <= request.at) {
+            // The job is active until its end, which is later than `at`.
+            let _ = sim.fail_backup_job(id, at);
+            pending_failure = None;
+        }
+        let request_day = settings.day_of(request.at);
+        if request_day != day {
+            forget_counted(&mut sim, id, engine, request.at, retain, tally);
+            (day, sent_today) = (request_day, 0);
+        }
+        sent_today += 1;
+        if sent_today > MAX_REQUESTS_PER_INSTANCE_DAY {
+            tally.clients_stopped += 1;
+            break;
+        }
+        let outcome = sim.create_backup(&request.as_request(id), request.at);
+        match &outcome {
+            Ok(_) => {
+                tally.accept(request_day);
+                if failures.chance(settings.failure_per_mille) {
+                    pending_failure = sim.instance(id).and_then(|i| i.active_job()).map(|j| {
+                        j.started
+                            .saturating_add_millis(i64::from(j.duration_seconds) * 500)
+                    });
+                }
+            }
+            Err(error) => {
+                let code = error.error_code();
+                let first = code == ErrorCode::ExceededBackupTimes && limit_day != request_day;
+                if first {
+                    limit_day = request_day;
+                }
+                tally.reject(request_day, code, first);
+            }
+        }
+        client.on_answer(&request, &outcome);
+    }
+    if let Some(at) = pending_failure.filter(|at| *at < end) {
+        let _ = sim.fail_backup_job(id, at);
+    }
+    if sim.advance_to(end).is_ok() {
+        sim.settle_all();
+    }
+    if let Some(instance) = sim.instance(id) {
+        for record in instance.history() {
+            tally.set(engine, record);
+        }
+        if instance.active_job().is_some() {
+            tally.active_at_end += 1;
+        }
+    }
+}
+
+/// Counts and forgets the sets that ended more than the retention before `now`, once
+/// they are a day older than that (so this runs about once a day per instance); with a
+/// retention of 0, once more than a few sets are kept.
+fn forget_counted(
+    sim: &mut Simulation,
+    id: &str,
+    engine: crate::vocab::Engine,
+    now: Timestamp,
+    retain: i64,
+    tally: &mut Tally,
+) {
+    let Some(history) = sim.instance(id).map(|i| i.history()) else {
+        return;
+    };
+    let cutoff = if retain == 0 {
+        if history.len() < COUNTS_ONLY_KEEP {
+            return;
+        }
+        Timestamp::MAX
+    } else {
+        let cutoff = now.saturating_add_millis(-retain);
+        match history.first() {
+            Some(first) if first.ended < cutoff.saturating_add_millis(-MILLIS_PER_DAY) => cutoff,
+            _ => return,
+        }
+    };
+    sim.forget_sets_before(id, cutoff, |record| tally.set(engine, record));
+}

@@ -1,0 +1,214 @@
+//! The fleet's promises: counts independent of threads, shards and retention; exact
+//! counts for a hand-made client.
+
+use super::*;
+use crate::time::{Timestamp, MILLIS_PER_SECOND};
+use crate::vocab::{Engine, InstanceKind, InstanceStatus, LockMode, StorageType};
+
+fn small(instances: u64, days: u32) -> FleetSettings {
+    FleetSettings {
+        instances,
+        days,
+        ..FleetSettings::default()
+    }
+}
+
+fn run(settings: &FleetSettings, threads: usize) -> FleetReport {
+    run_fleet(
+        settings,
+        &DefaultClients::default(),
+        0..settings.instances,
+        threads,
+        &|_| (),
+    )
+}
+
+#[test]
+fn counts_do_not_depend_on_the_number_of_threads() {
+    let settings = small(301, 3);
+    let one = run(&settings, 1);
+    assert_eq!(one, run(&settings, 2));
+    assert_eq!(one, run(&settings, 3));
+    assert_eq!(one, run(&settings, 64));
+    assert_eq!(one.instances, 301);
+    assert_eq!(one.requests, one.accepted + one.rejected_total());
+    assert_eq!(one.days.len(), 3);
+}
+
+#[test]
+fn shard_reports_merge_into_the_unsharded_report() {
+    let settings = small(250, 2);
+    let whole = run(&settings, 1);
+    for of in [1, 2, 3, 7] {
+        let mut merged = FleetReport::default();
+        let mut covered = 0;
+        for shard in 0..of {
+            let range = shard_range(settings.instances, shard, of).unwrap();
+            assert_eq!(range.start, covered, "shards are contiguous");
+            covered = range.end;
+            let part = run_fleet(&settings, &DefaultClients::default(), range, 2, &|_| ());
+            merged.merge(&part);
+        }
+        assert_eq!(covered, settings.instances);
+        assert_eq!(merged, whole, "{of} shards");
+    }
+    assert_eq!(shard_range(10, 2, 2), None);
+    assert_eq!(shard_range(3, 4, 5), Some(2..3));
+}
+
+#[test]
+fn retention_changes_memory_not_counts() {
+    let mut settings = small(120, 12);
+    let kept_all = {
+        settings.retain_days = 365;
+        run(&settings, 1)
+    };
+    for days in [0, 1, 7] {
+        settings.retain_days = days;
+        assert_eq!(run(&settings, 1), kept_all, "retain {days} days");
+    }
+}
+
+#[test]
+fn the_seed_changes_the_run() {
+    let a = run(&small(200, 2), 1);
+    let b = run(
+        &FleetSettings {
+            seed: 1,
+            ..small(200, 2)
+        },
+        1,
+    );
+    assert_ne!(a, b);
+}
+
+/// A client that sends `count` requests `spacing` seconds apart from the run's start.
+struct Steady {
+    next: Timestamp,
+    left: u32,
+    spacing: i64,
+}
+
+impl Workload for Steady {
+    fn next_request(&mut self) -> Option<PlannedRequest> {
+        (self.left > 0).then(|| PlannedRequest::at(self.next))
+    }
+    fn on_answer(&mut self, _: &PlannedRequest, _: &Outcome) {
+        self.left -= 1;
+        self.next = self
+            .next
+            .saturating_add_millis(self.spacing * MILLIS_PER_SECOND);
+    }
+}
+
+fn plain_mysql() -> FleetMix {
+    FleetMix {
+        engines: vec![(Engine::MySql, 1)],
+        storages: vec![(StorageType::LocalSsd, 1)],
+        kinds: vec![(InstanceKind::Primary, 1)],
+        statuses: vec![(InstanceStatus::Running, 1)],
+        locks: vec![(LockMode::Unlock, 1)],
+        database_counts: vec![(2, 1)],
+        policies: vec![(PolicyChoice::None, 1)],
+        long_backup_per_mille: 0,
+        long_backup_seconds: 0,
+    }
+}
+
+#[test]
+fn cb17_a_steady_client_gets_twenty_a_day_then_exceeded() {
+    let settings = FleetSettings {
+        instances: 3,
+        days: 2,
+        failure_per_mille: 0,
+        mix: plain_mysql(),
+        ..FleetSettings::default()
+    };
+    // 25 requests 601 s apart on day 0: each job (600 s) has ended when the next arrives.
+    let steady = |_: &crate::Instance, c: &ClientContext| Steady {
+        next: c.start,
+        left: 25,
+        spacing: 601,
+    };
+    let report = run_fleet(&settings, &steady, 0..3, 2, &|_| ());
+    assert_eq!(report.requests, 75);
+    assert_eq!(report.accepted, 60);
+    assert_eq!(
+        report.rejected.into_iter().collect::<Vec<_>>(),
+        vec![("Exceeded.BackupTimes".to_owned(), 15)]
+    );
+    assert_eq!((report.jobs_finished, report.jobs_failed), (60, 0));
+    assert_eq!(report.jobs_active_at_end, 0);
+    assert_eq!(report.sets["MySQL"]["Physical"], 60);
+    assert_eq!(report.days[0].instances_at_daily_limit, 3);
+    assert_eq!(report.days[1].instances_at_daily_limit, 0);
+    assert_eq!(report.days[0].accepted, 60);
+}
+
+#[test]
+fn cb16_requests_during_a_job_are_refused_and_t3_failures_are_counted() {
+    let settings = FleetSettings {
+        instances: 1,
+        days: 1,
+        failure_per_mille: 1000,
+        mix: plain_mysql(),
+        ..FleetSettings::default()
+    };
+    // Every 200 s: accepted at 0, failed at 300, so 200 is refused (job active) and 400
+    // is accepted again; 600 refused; 800 accepted...
+    let steady = |_: &crate::Instance, c: &ClientContext| Steady {
+        next: c.start,
+        left: 6,
+        spacing: 200,
+    };
+    let report = run_fleet(&settings, &steady, 0..1, 1, &|_| ());
+    assert_eq!(report.accepted, 3);
+    assert_eq!(report.rejected["BackupJobExists"], 3);
+    assert_eq!((report.jobs_finished, report.jobs_failed), (0, 3));
+}
+
+#[test]
+fn a_runaway_client_is_stopped() {
+    let settings = FleetSettings {
+        instances: 1,
+        days: 3,
+        mix: plain_mysql(),
+        ..FleetSettings::default()
+    };
+    let forever = |_: &crate::Instance, c: &ClientContext| Steady {
+        next: c.start,
+        left: u32::MAX,
+        spacing: 0,
+    };
+    let report = run_fleet(&settings, &forever, 0..1, 1, &|_| ());
+    assert_eq!(report.clients_stopped, 1);
+    assert_eq!(
+        report.requests,
+        u64::from(runner::MAX_REQUESTS_PER_INSTANCE_DAY)
+    );
+    assert_eq!(report.accepted, 1);
+}
+
+#[test]
+fn the_default_run_exercises_every_client_and_many_codes() {
+    let report = run(&small(2_000, 2), 2);
+    for code in [
+        "RequiredParam.NotFound",
+        "InvalidBackupMethod.ValueNotSupport",
+        "BackupType.NotSupport",
+        "Parameters.Invalid",
+        "InvalidDBName.Format",
+        "InvalidDBInstanceName.NotFound",
+        "ReadDBInstanceNotSupport",
+        "IncorrectDBInstanceType",
+        "IncorrectDBInstanceState",
+        "IncorrectDBInstanceLockMode.ValueNotSupported",
+        "BackupJobExists",
+        "Exceeded.BackupTimes",
+    ] {
+        assert!(report.rejected.get(code).is_some_and(|n| *n > 0), "{code}");
+    }
+    assert!(report.automatic_jobs > 0);
+    assert!(report.jobs_failed > 0);
+    assert!(report.days.iter().all(|d| d.instances_at_daily_limit > 0));
+}
