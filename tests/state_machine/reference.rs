@@ -778,7 +778,7 @@ impl Model {
                     "BackupRetentionPeriod": "7",
                 }))
             }
-            Action::UnknownAction => error(
+            Action::Unknown => error(
                 "InvalidAction.NotFound",
                 404,
                 "Specified api is not found, please check your url and method.",

@@ -210,7 +210,7 @@ fn action(m: &Model) -> BoxedStrategy<Action> {
               proptest::option::weighted(0.2, select(&[0u32, 60, 600, 7_200][..])),
               proptest::option::weighted(0.1, any::<u64>()))
             .prop_map(|(limit, window, offset, duration, seed)| Action::Configure { limit, window, offset, duration, seed }),
-        1 => Just(Action::UnknownAction),
+        1 => Just(Action::Unknown),
     ]
     .boxed()
 }

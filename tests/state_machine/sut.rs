@@ -27,7 +27,7 @@ fn reads_only(action: &Action) -> bool {
             | Action::DescribeBackups { .. }
             | Action::DescribeInstance(_)
             | Action::DescribePolicy(_)
-            | Action::UnknownAction
+            | Action::Unknown
     )
 }
 

@@ -93,7 +93,7 @@ pub enum Action {
         period: Option<&'static str>,
     },
     DescribePolicy(Option<String>),
-    UnknownAction,
+    Unknown,
 }
 
 /// Milliseconds in a day.
@@ -324,7 +324,7 @@ impl Action {
                 push_opt(&mut fields, "DBInstanceId", id.as_deref());
                 "DescribeBackupPolicy"
             }
-            Action::UnknownAction => "StartDBInstance",
+            Action::Unknown => "StartDBInstance",
         };
         let mut line = format!("{{\"Action\":{}", quote(action));
         for f in fields {
