@@ -6,11 +6,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use rds_backup_sim::job::backup_size;
 use rds_backup_sim::scenario::Answer;
-use rds_backup_sim::{BackupId, Simulation};
+use rds_backup_sim::Simulation;
 
-use crate::reference::{fmt_seconds, Model};
+use crate::reference::{fmt_seconds, model_size, Model};
 
 /// A one-to-one map between model ids and the system's ids, filled as ids appear.
 #[derive(Clone, Debug, Default)]
@@ -113,7 +112,7 @@ fn same(expected: &Value, actual: &Value, ids: &Ids, path: &str) -> Result<(), S
             let Some(set) = ids.sets.get(n as usize) else {
                 return Err(format!("at {path}: set {n} unbound"));
             };
-            let size = backup_size(seed, BackupId(set), dbs as usize);
+            let size = model_size(seed, set, dbs as usize);
             if actual.as_u64() == Some(size) {
                 Ok(())
             } else {
@@ -331,12 +330,7 @@ fn compare_jobs(model: &Model, inst: &rds_backup_sim::Instance, ids: &Ids) -> Re
             return Err(format!("{id}: job {k} {got:?} != model {want:?}"));
         }
         let want_end = m.end.map(|(at, outcome, seed, dbs)| {
-            (
-                at,
-                outcome,
-                m.set_deleted,
-                backup_size(seed, BackupId(set_id), dbs),
-            )
+            (at, outcome, m.set_deleted, model_size(seed, set_id, dbs))
         });
         if end != want_end {
             return Err(format!("{id}: job {k} end {end:?} != model {want_end:?}"));

@@ -2,8 +2,9 @@
 //! written without the crate's structures. Every job ever started sits in one plain `Vec`
 //! (its index is the model's id for the job and for its set); the quota is recomputed by
 //! scanning that `Vec`; instances are settled eagerly, all of them, whenever time moves.
-//! Only the vocabulary enums and the id-free helpers of the crate (`RequestId::derive`,
-//! `backup_size`) are borrowed: they are values, not behaviour.
+//! Only the vocabulary enums and `RequestId::derive` are borrowed from the crate. Where the
+//! spec leaves a choice to the project (the phases of T-2, `BackupSize`), the model
+//! restates the choice the crate documents, so that a change to it is a visible decision.
 
 use proptest::prelude::*;
 use proptest_state_machine::ReferenceStateMachine;
@@ -206,6 +207,21 @@ impl Policy {
             Err(_) => panic!("the crate printed a policy it would not parse"),
         }
     }
+}
+
+/// SplitMix64, as the crate documents for its seeded values.
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// `BackupSize` of the set with the system's `BackupId` `set` (the crate's documented
+/// choice): 1 MiB, plus seeded noise below 256 MiB, plus 16 MiB per database at the end.
+pub fn model_size(seed: u64, set: u64, databases: usize) -> u64 {
+    let noise = splitmix64(seed ^ set.rotate_left(17)) % (256 << 20);
+    (1 << 20) + noise + databases as u64 * (16 << 20)
 }
 
 // ---------------------------------------------------------------- answers
