@@ -219,6 +219,16 @@ pub fn compare_state(model: &Model, sim: &Simulation, ids: &Ids) -> Result<(), S
     {
         return Err(format!("settings {settings:?} != model {ms:?}"));
     }
+    // Counters give one id per job, from the first: nothing else (a refusal) consumes one.
+    let counters = sim.id_counters();
+    let jobs = model.jobs.len() as u64;
+    let given = (
+        counters.next_job_id - rds_backup_sim::ids::FIRST_JOB_ID,
+        counters.next_backup_id - rds_backup_sim::ids::FIRST_BACKUP_ID,
+    );
+    if given != (jobs, jobs) {
+        return Err(format!("counters gave {given:?} ids for {jobs} jobs"));
+    }
     if sim.instances().len() != model.instances.len() {
         return Err("instance count differs".into());
     }
