@@ -167,6 +167,16 @@ impl Simulation {
         Some(instance)
     }
 
+    /// In debug builds, checks the invariants of the instance a transition just changed
+    /// (the whole-state check is `check_invariants`, run by the property tests).
+    pub(crate) fn debug_check(&self, id: &str) {
+        if cfg!(debug_assertions) {
+            if let Some(instance) = self.instances.get(id) {
+                debug_assert_eq!(instance_invariants(instance, &self.ids), Ok(()));
+            }
+        }
+    }
+
     /// Checks every invariant of the state; `Err` names the first one broken.
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut job_ids = rustc_hash::FxHashSet::default();

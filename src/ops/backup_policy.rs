@@ -109,6 +109,7 @@ impl Simulation {
         };
         instance.next_auto_start = policy.next_start_after(now);
         instance.policy = Some(policy);
+        self.debug_check(id);
         Ok(())
     }
 

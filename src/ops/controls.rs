@@ -163,6 +163,7 @@ impl Simulation {
                 .map(|(k, v)| (CompactString::new(k), CompactString::new(v)))
                 .collect();
         }
+        self.debug_check(id);
         Ok(())
     }
 
@@ -185,6 +186,7 @@ impl Simulation {
                     id: clip(id).to_owned(),
                 })?;
         end_job(instance, &settings, now, SetStatus::Failed);
+        self.debug_check(id);
         Ok(job)
     }
 }

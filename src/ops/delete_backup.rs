@@ -143,6 +143,7 @@ impl Simulation {
         for position in positions {
             instance.history[position].set_deleted = true;
         }
+        self.debug_check(id);
         Ok(())
     }
 }
