@@ -8,6 +8,7 @@
 //! (the standalone properties). `PROPTEST_CASES` raises every property's case count.
 
 mod assertions;
+mod checker;
 mod invariants;
 mod reference;
 mod strategies;
