@@ -79,6 +79,16 @@ fn check_invariants_rejects_each_broken_state_with_its_message() {
             "rm-a: jobs overlap or ended out of order",
         ),
         (
+            "a job starts before the previous one ended",
+            |s| s["Instances"]["rm-a"]["History"][1]["Started"] = json!("2026-01-01T00:05:00Z"),
+            "rm-a: jobs overlap or ended out of order",
+        ),
+        (
+            "a job ends with the previous one (and before it started)",
+            |s| s["Instances"]["rm-a"]["History"][1]["Ended"] = json!("2026-01-01T00:10:00Z"),
+            "rm-a: job 100002 ended before it started",
+        ),
+        (
             "active job overlaps the last",
             |s| s["Instances"]["rm-a"]["ActiveJob"]["Started"] = json!("2026-01-01T00:20:00Z"),
             "rm-a: the active job started before the last one ended",
