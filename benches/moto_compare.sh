@@ -28,6 +28,8 @@ import os, sys, time
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+# moto refuses more than 1,000 snapshots (automated ones included) by default: lift it.
+os.environ["MOTO_RDS_SNAPSHOT_LIMIT"] = str(int(sys.argv[1]) + int(sys.argv[2]) + 1)
 import boto3
 from moto import mock_aws
 
