@@ -1,0 +1,412 @@
+//! Golden table over every variant of every operation's error enum: the wire code, HTTP
+//! status and exact message each answers (create-backup.md sections 3, 7, 8; ram.md;
+//! scenario-format.md). The rows themselves live in `ErrorCode::spec`; this pins which
+//! row each variant maps to.
+
+use rds_backup_sim::authz::eval::DenyKind;
+use rds_backup_sim::authz::{AccessDenied, AuthError};
+use rds_backup_sim::quota::QuotaExceeded;
+use rds_backup_sim::*;
+
+fn wire<E: WireError>(e: &E) -> (&'static str, u16, String) {
+    let spec = e.error_code().spec();
+    (spec.code, spec.status, e.message().into_owned())
+}
+
+fn row(code: &'static str, status: u16, message: &str) -> (&'static str, u16, String) {
+    (code, status, message.to_owned())
+}
+
+#[test]
+fn create_backup_error_variants_cb1_to_cb17() {
+    let method = "The specified parameter \"BackupMethod\" is not valid.";
+    let cases: Vec<(CreateBackupError, (&str, u16, String))> = vec![
+        (
+            CreateBackupError::MissingInstanceId,
+            row(
+                "RequiredParam.NotFound",
+                400,
+                "Required input param is not found.",
+            ),
+        ),
+        (
+            CreateBackupError::InvalidMethod { value: "x".into() },
+            row("InvalidBackupMethod.ValueNotSupport", 400, method),
+        ),
+        (
+            CreateBackupError::InvalidType { value: "x".into() },
+            row(
+                "BackupType.NotSupport",
+                400,
+                "the specified backup type not support",
+            ),
+        ),
+        (
+            CreateBackupError::InvalidStrategy { value: "x".into() },
+            row(
+                "Parameters.Invalid",
+                400,
+                "Parameter error, please check the parameters.",
+            ),
+        ),
+        (
+            CreateBackupError::InvalidDbName { name: "X".into() },
+            row(
+                "InvalidDBName.Format",
+                400,
+                "Specified DB name is not valid.",
+            ),
+        ),
+        (
+            CreateBackupError::InstanceNotFound { id: "rm".into() },
+            row(
+                "InvalidDBInstanceName.NotFound",
+                404,
+                "The database instance does not exist.",
+            ),
+        ),
+        (
+            CreateBackupError::ReadOnlyInstance,
+            row(
+                "ReadDBInstanceNotSupport",
+                400,
+                "The operation is not permitted due to type of the instance.",
+            ),
+        ),
+        (
+            CreateBackupError::TemporaryInstance,
+            row(
+                "IncorrectDBInstanceType",
+                403,
+                "Current DB instance engine and type does not support operations.",
+            ),
+        ),
+        (
+            CreateBackupError::NotRunning {
+                status: InstanceStatus::Stopped,
+            },
+            row(
+                "IncorrectDBInstanceState",
+                403,
+                "Current DB instance state does not support this operation.",
+            ),
+        ),
+        (
+            CreateBackupError::Locked {
+                lock: LockMode::ManualLock,
+            },
+            row(
+                "IncorrectDBInstanceLockMode.ValueNotSupported",
+                400,
+                "The Current DB instance lock mode does not support this operation.",
+            ),
+        ),
+        (
+            CreateBackupError::MethodNotSupported {
+                engine: Engine::MySql,
+                storage: StorageType::CloudEssd,
+                method: BackupMethod::Logical,
+            },
+            row("InvalidBackupMethod.ValueNotSupport", 400, method),
+        ),
+        (
+            CreateBackupError::LogicalWithoutDatabase,
+            row("InvalidBackupMethod.ValueNotSupport", 400, method),
+        ),
+        (
+            CreateBackupError::SqlServerDbBackupNotFull,
+            row(
+                "BackupType.NotSupport",
+                400,
+                "the specified backup type not support",
+            ),
+        ),
+        (
+            CreateBackupError::MissingDbName,
+            row(
+                "RequiredParam.NotFound",
+                400,
+                "Required input param is not found.",
+            ),
+        ),
+        (
+            CreateBackupError::DatabaseNotFound { name: "db".into() },
+            row(
+                "InvalidDB.NotFound",
+                404,
+                "Specified db does not exist or DB status does not support this operation.",
+            ),
+        ),
+        (
+            CreateBackupError::JobExists {
+                job: BackupJobId(100_001),
+            },
+            row(
+                "BackupJobExists",
+                400,
+                "A backup job already exists in the specified DB instance.",
+            ),
+        ),
+        (
+            CreateBackupError::QuotaExceeded(QuotaExceeded {
+                limit: 20,
+                used: 20,
+            }),
+            row("Exceeded.BackupTimes", 403, "The backup times exceeds."),
+        ),
+    ];
+    for (error, expected) in cases {
+        assert_eq!(wire(&error), expected, "{error:?}");
+    }
+}
+
+#[test]
+fn time_went_backwards_t1_is_the_same_answer_from_every_operation() {
+    let clock = Timestamp::parse_rfc3339("2026-01-02T00:00:00Z").unwrap();
+    let now = Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap();
+    let e = TimeWentBackwards { clock, now };
+    let expected = row(
+        "Sim.TimeWentBackwards",
+        400,
+        "The time 2026-01-01T00:00:00Z is earlier than the simulation clock 2026-01-02T00:00:00Z.",
+    );
+    assert_eq!(wire(&CreateBackupError::TimeWentBackwards(e)), expected);
+    assert_eq!(
+        wire(&DescribeBackupTasksError::TimeWentBackwards(e)),
+        expected
+    );
+    assert_eq!(wire(&DescribeBackupsError::TimeWentBackwards(e)), expected);
+    assert_eq!(wire(&DeleteBackupError::TimeWentBackwards(e)), expected);
+    assert_eq!(wire(&DescribeInstanceError::TimeWentBackwards(e)), expected);
+    assert_eq!(wire(&BackupPolicyError::TimeWentBackwards(e)), expected);
+    assert_eq!(wire(&SimError::TimeWentBackwards(e)), expected);
+}
+
+#[test]
+fn section7_and_section8_error_variants() {
+    let describe_nf = row(
+        "InvalidDBInstanceName.NotFound",
+        404,
+        "Invalid DBInstanceId NotFound.",
+    );
+    let required = row(
+        "RequiredParam.NotFound",
+        400,
+        "Required input param is not found.",
+    );
+    let read_only = row(
+        "ReadDBInstanceNotSupport",
+        400,
+        "The operation is not permitted due to type of the instance.",
+    );
+    let filter = row(
+        "InvalidParameters.Format",
+        400,
+        "Specified parameter is not valid",
+    );
+    assert_eq!(wire(&DescribeBackupTasksError::MissingInstanceId), required);
+    assert_eq!(
+        wire(&DescribeBackupTasksError::InstanceNotFound { id: "x".into() }),
+        describe_nf
+    );
+    assert_eq!(wire(&DescribeBackupTasksError::ReadOnlyInstance), read_only);
+    assert_eq!(
+        wire(&DescribeBackupTasksError::InvalidFilter {
+            parameter: "BackupMode",
+            value: "x".into()
+        }),
+        filter
+    );
+    assert_eq!(wire(&DescribeBackupsError::MissingInstanceId), required);
+    assert_eq!(
+        wire(&DescribeBackupsError::InstanceNotFound { id: "x".into() }),
+        describe_nf
+    );
+    assert_eq!(
+        wire(&DescribeBackupsError::InvalidStartTime { value: "x".into() }),
+        row(
+            "InvalidStartTime.Format",
+            400,
+            "Specified start time is not valid."
+        )
+    );
+    assert_eq!(
+        wire(&DescribeBackupsError::InvalidEndTime { value: "x".into() }),
+        row(
+            "InvalidEndTime.Format",
+            400,
+            "Specified end time is not valid."
+        )
+    );
+    assert_eq!(
+        wire(&DescribeBackupsError::EndNotAfterStart),
+        row(
+            "InvalidParameterCombination",
+            400,
+            "The end time must be greater than the start time"
+        )
+    );
+    assert_eq!(
+        wire(&DescribeBackupsError::InvalidPageNumber { value: "0".into() }),
+        row(
+            "InvalidPageNumbers.Malformed",
+            400,
+            "Specified page number is not valid."
+        )
+    );
+    assert_eq!(
+        wire(&DescribeBackupsError::InvalidPageSize { value: "7".into() }),
+        row(
+            "InvalidMaxRecordsPerPage.Malformed",
+            403,
+            "Specified record number is not valid."
+        )
+    );
+    assert_eq!(
+        wire(&DescribeBackupsError::InvalidFilter {
+            parameter: "BackupStatus",
+            value: "x".into()
+        }),
+        filter
+    );
+    assert_eq!(wire(&DeleteBackupError::MissingInstanceId), required);
+    assert_eq!(
+        wire(&DeleteBackupError::InstanceNotFound { id: "x".into() }),
+        describe_nf
+    );
+    assert_eq!(wire(&DeleteBackupError::ReadOnlyInstance), read_only);
+    assert_eq!(
+        wire(&DeleteBackupError::NotRunning {
+            status: InstanceStatus::Stopped
+        }),
+        row(
+            "IncorrectDBInstanceState",
+            403,
+            "Current DB instance state does not support this operation."
+        )
+    );
+    assert_eq!(
+        wire(&DeleteBackupError::UnsupportedInstance {
+            engine: Engine::SqlServer,
+            category: Category::Basic
+        }),
+        row(
+            "IncorrectDBInstanceType",
+            403,
+            "Current DB instance engine and type does not support operations."
+        )
+    );
+    assert_eq!(
+        wire(&DeleteBackupError::MissingBackupId),
+        row(
+            "ParameterLeastAssociate",
+            400,
+            "Must input at least one optional parameter"
+        )
+    );
+    assert_eq!(
+        wire(&DeleteBackupError::TooManyIds { count: 101 }),
+        row(
+            "DeleteBackupSetNumExceed",
+            400,
+            "Delete backup set number is more than 100."
+        )
+    );
+    assert_eq!(
+        wire(&DeleteBackupError::SetNotFound { id: "1".into() }),
+        row(
+            "InvalidBackupSetID.NotFound",
+            404,
+            "Specified backup set ID does not exist."
+        )
+    );
+    assert_eq!(wire(&DescribeInstanceError::MissingInstanceId), required);
+    assert_eq!(
+        wire(&DescribeInstanceError::InstanceNotFound { id: "x".into() }),
+        row(
+            "InvalidDBInstanceId.NotFound",
+            404,
+            "The DBInstanceId provided does not exist in records."
+        )
+    );
+    assert_eq!(wire(&BackupPolicyError::MissingInstanceId), required);
+    assert_eq!(
+        wire(&BackupPolicyError::ModifyInstanceNotFound { id: "x".into() }),
+        row(
+            "InvalidDBInstanceId.NotFound",
+            400,
+            "The DBInstanceId provided does not exist in records."
+        )
+    );
+    assert_eq!(
+        wire(&BackupPolicyError::DescribeInstanceNotFound { id: "x".into() }),
+        describe_nf
+    );
+    assert_eq!(wire(&BackupPolicyError::ReadOnlyInstance), read_only);
+    assert_eq!(
+        wire(&BackupPolicyError::InvalidTime),
+        row(
+            "InvalidPreferredBackupTime.Format",
+            400,
+            "Specified preferred backup time is not valid."
+        )
+    );
+    assert_eq!(wire(&BackupPolicyError::InvalidPeriod), filter);
+}
+
+#[test]
+fn simulator_control_and_ram_error_variants() {
+    assert_eq!(
+        wire(&SimError::InvalidParameter(InvalidField::new(
+            "Seed",
+            "must be an integer"
+        ))),
+        row(
+            "Sim.InvalidParameter",
+            400,
+            "Invalid parameter Seed: must be an integer."
+        )
+    );
+    assert_eq!(
+        wire(&SimError::InstanceAlreadyExists { id: "rm".into() }),
+        row(
+            "Sim.InstanceAlreadyExists",
+            400,
+            "The instance \"rm\" already exists."
+        )
+    );
+    assert_eq!(
+        wire(&SimError::InstanceNotFound { id: "rm".into() }),
+        row(
+            "Sim.InstanceNotFound",
+            404,
+            "The instance \"rm\" does not exist."
+        )
+    );
+    assert_eq!(
+        wire(&SimError::NoActiveJob { id: "rm".into() }),
+        row(
+            "Sim.NoActiveJob",
+            404,
+            "The instance \"rm\" has no active backup job."
+        )
+    );
+    assert_eq!(
+        wire(&AuthError::UnknownAccessKey { id: "ak".into() }),
+        row(
+            "InvalidAccessKeyId.NotFound",
+            404,
+            "Specified access key is not found."
+        )
+    );
+    let denied = AuthError::Denied(AccessDenied {
+        action: "rds:CreateBackup".into(),
+        user_name: "ops".into(),
+        account_id: "1234567890123456".into(),
+        kind: DenyKind::ExplicitDeny,
+    });
+    assert_eq!(
+        wire(&denied),
+        row("Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM.")
+    );
+}
