@@ -10,7 +10,14 @@
 //!
 //! The same [`apply`] function applies a change live and on recovery, so a restart rebuilds
 //! exactly the simulation that answered.
+//!
+//! Identities: the gateway verifies a request outside the lock, reading a declared key's
+//! secret from the simulation ([`Identities`] for [`Engine`]). Under the lock, before the
+//! action, [`Engine::api`] checks that the identity still has that secret; if a
+//! `Sim.PutIdentity`, reset or restore changed it in between, the request is verified again
+//! under the lock, so the answer is that of the simulation the action ran on.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -25,8 +32,9 @@ use crate::durable::log::{Log, Ticket};
 use crate::durable::record::{Change, Record, StoredNonce};
 use crate::durable::recovery::{self, RecoveryError};
 use crate::durable::settings_file::{self, SettingsError, StoredSettings};
-use crate::gateway::Verified;
+use crate::gateway::{Caller, Verified};
 use crate::gateway_error::GatewayError;
+use crate::keys::Identities;
 use crate::nonce::NonceStore;
 use crate::sim_clock::{ClockMode, SimClock};
 
@@ -149,6 +157,17 @@ fn apply(core: &mut Core, seed: u64, change: &Change) -> Option<Answer> {
             core.scenario = (**state).clone();
             None
         }
+    }
+}
+
+/// Whether the key `verified` was checked with is still what the simulation holds: always
+/// for a start-up key; for a declared key, when its identity still has the same secret.
+fn still_valid(sim: &Simulation, verified: &Verified) -> bool {
+    match &verified.caller {
+        Caller::DefaultRoot => true,
+        Caller::Identity { secret } => sim
+            .identity(&verified.access_key_id)
+            .is_some_and(|identity| identity.access_key_secret == *secret),
     }
 }
 
@@ -324,15 +343,23 @@ impl Engine {
     }
 
     /// A verified API call: gateway check 9 (the nonce), then the action, logged with its
-    /// nonce; answered once durable.
+    /// nonce; answered once durable. `reverify` runs checks 1–8 again, under the lock,
+    /// against the simulation's identities, when the declared key `verified` was checked
+    /// with no longer has that secret (see the module docs).
     pub async fn api(
         &self,
-        verified: &Verified,
+        verified: Verified,
         real: DateTime<Utc>,
+        reverify: impl FnOnce(&Simulation) -> Result<Verified, GatewayError>,
     ) -> Result<Answer, EngineError> {
         let (answer, ticket) = {
             let mut core = lock(&self.core);
             self.refuse_if_failed()?;
+            let verified = if still_valid(core.scenario.simulation(), &verified) {
+                verified
+            } else {
+                reverify(core.scenario.simulation())?
+            };
             let expires = verified.nonce_expires_at(real);
             core.nonces
                 .check_and_insert(&verified.nonce, real, expires)
@@ -340,18 +367,20 @@ impl Engine {
                     nonce: verified.nonce.clone(),
                 })?;
             let at = core.clock.now(real, core.scenario.simulation().clock());
+            let Verified {
+                action,
+                params,
+                nonce,
+                ..
+            } = verified;
             let change = Change::Api {
                 at,
-                action: verified.action.as_str().to_owned(),
-                params: verified
-                    .params
-                    .iter()
-                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                    .collect(),
+                action: action.as_str().to_owned(),
+                params: params.into_pairs(),
             };
             let answer = apply(&mut core, self.seed, &change);
             let nonce = StoredNonce {
-                value: verified.nonce.clone(),
+                value: nonce,
                 expires: expires.timestamp(),
             };
             let ticket = self.append(change, None, Some(nonce))?;
@@ -474,5 +503,16 @@ impl Engine {
     /// Nonces held in memory (for tests and the health answer).
     pub fn nonces_held(&self) -> usize {
         lock(&self.core).nonces.len()
+    }
+}
+
+/// The identities of the current simulation; each look-up takes the lock briefly.
+impl Identities for Engine {
+    fn declared_secret(&self, access_key_id: &str) -> Option<Cow<'_, str>> {
+        let core = lock(&self.core);
+        core.scenario
+            .simulation()
+            .identity(access_key_id)
+            .map(|identity| Cow::Owned(identity.access_key_secret.clone()))
     }
 }

@@ -18,6 +18,8 @@
 //!   way); with it, a value other than the body's hash is `SignatureDoesNotMatch`;
 //! - a request is V3 when its `Authorization` starts with `ACS3-`; any other request is V1.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use http::HeaderMap;
 
@@ -33,8 +35,9 @@ pub const API_VERSION: &str = "2014-08-15";
 /// How far a request's timestamp may be from the real time, either direction (inclusive).
 pub const TIMESTAMP_WINDOW: TimeDelta = TimeDelta::minutes(15);
 
-/// Protocol parameters that are not handed to the action (`AccessKeyId` is set again to the
-/// verified key; `At` and `Expect` are ignored on `/`: only the control plane moves time).
+/// Protocol parameters that are not handed to the action (`AccessKeyId` is set again to a
+/// verified declared key, see [`Caller`]; `At` and `Expect` are ignored on `/`: only the
+/// control plane moves time).
 const PROTOCOL_PARAMS: [&str; 12] = [
     "Action",
     "Version",
@@ -139,24 +142,71 @@ fn is_form(headers: &HeaderMap) -> bool {
         })
 }
 
-/// Looks up AccessKey secrets (`--access-key` pairs and the simulation's identities).
-pub trait SecretStore {
-    /// The secret of `access_key_id`, if the key is known.
-    fn secret_of(&self, access_key_id: &str) -> Option<&str>;
+/// Whose an AccessKey is (spec/ram.md, "Identities").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOwner {
+    /// A start-up key (`--access-key`, or the default `testid:testsecret`): a root key of
+    /// the default account. The action runs without `AccessKeyId`, as that root.
+    DefaultRoot,
+    /// A key declared with `Sim.PutIdentity`: the action runs as that identity, and RAM
+    /// applies.
+    Declared,
 }
 
-impl<S: std::hash::BuildHasher> SecretStore for std::collections::HashMap<String, String, S> {
-    fn secret_of(&self, access_key_id: &str) -> Option<&str> {
-        self.get(access_key_id).map(String::as_str)
+/// A known AccessKey: its secret and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownKey<'a> {
+    /// The secret the signature is checked with.
+    pub secret: Cow<'a, str>,
+    /// Whose the key is.
+    pub owner: KeyOwner,
+}
+
+impl KnownKey<'_> {
+    /// A start-up key with `secret`.
+    pub fn default_root(secret: &str) -> KnownKey<'_> {
+        KnownKey {
+            secret: Cow::Borrowed(secret),
+            owner: KeyOwner::DefaultRoot,
+        }
     }
 }
 
+/// Looks up AccessKeys (the `--access-key` pairs, then the simulation's identities:
+/// [`crate::keys::GatewayKeys`]).
+pub trait SecretStore {
+    /// The key `access_key_id`, if it is known.
+    fn secret_of(&self, access_key_id: &str) -> Option<KnownKey<'_>>;
+}
+
+/// Start-up keys only (tests, tools).
+impl<S: std::hash::BuildHasher> SecretStore for std::collections::HashMap<String, String, S> {
+    fn secret_of(&self, access_key_id: &str) -> Option<KnownKey<'_>> {
+        self.get(access_key_id).map(|s| KnownKey::default_root(s))
+    }
+}
+
+/// Start-up keys only (tests, tools).
 impl SecretStore for [(&str, &str)] {
-    fn secret_of(&self, access_key_id: &str) -> Option<&str> {
+    fn secret_of(&self, access_key_id: &str) -> Option<KnownKey<'_>> {
         self.iter()
             .find(|(id, _)| *id == access_key_id)
-            .map(|(_, secret)| *secret)
+            .map(|(_, secret)| KnownKey::default_root(secret))
     }
+}
+
+/// Who a verified request acts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// The root of the default account (a start-up key): no `AccessKeyId` reaches the
+    /// action.
+    DefaultRoot,
+    /// The declared identity of the verified key: `AccessKeyId` reaches the action.
+    Identity {
+        /// The secret the signature was verified with; the engine checks, under its lock,
+        /// that the identity still has it before the action runs.
+        secret: String,
+    },
 }
 
 /// A request that passed checks 1–8.
@@ -164,8 +214,10 @@ impl SecretStore for [(&str, &str)] {
 pub struct Verified {
     /// The action.
     pub action: ApiAction,
-    /// The verified AccessKeyId (the identity the action runs as).
+    /// The verified AccessKeyId.
     pub access_key_id: String,
+    /// Who the action runs as.
+    pub caller: Caller,
     /// Which signature it carried.
     pub signature_version: SignatureVersion,
     /// The answer's format.
@@ -174,8 +226,8 @@ pub struct Verified {
     pub nonce: String,
     /// The request's timestamp.
     pub timestamp: DateTime<Utc>,
-    /// The parameters for the action: every parameter but the protocol ones, plus
-    /// `AccessKeyId` set to the verified key.
+    /// The parameters for the action: every parameter but the protocol ones, plus, for a
+    /// declared key ([`Caller::Identity`]), `AccessKeyId` set to the verified key.
     pub params: Params,
 }
 
@@ -247,13 +299,34 @@ fn check_timestamp(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Gatew
     }
 }
 
-fn action_params(params: &Params, access_key_id: &str) -> Params {
+fn action_params(params: &Params, access_key_id: &str, caller: &Caller) -> Params {
     let mut out = params.clone();
     for name in PROTOCOL_PARAMS {
         out.remove(name);
     }
-    out.insert("AccessKeyId", access_key_id);
+    if let Caller::Identity { .. } = caller {
+        out.insert("AccessKeyId", access_key_id);
+    }
     out
+}
+
+fn known_key<'k, K: SecretStore + ?Sized>(
+    keys: &'k K,
+    access_key_id: &str,
+) -> Result<KnownKey<'k>, GatewayError> {
+    keys.secret_of(access_key_id)
+        .ok_or_else(|| GatewayError::AccessKeyNotFound {
+            access_key_id: access_key_id.to_owned(),
+        })
+}
+
+fn caller_of(key: KnownKey<'_>) -> Caller {
+    match key.owner {
+        KeyOwner::DefaultRoot => Caller::DefaultRoot,
+        KeyOwner::Declared => Caller::Identity {
+            secret: key.secret.into_owned(),
+        },
+    }
 }
 
 fn verify_v1<K: SecretStore + ?Sized>(
@@ -280,15 +353,12 @@ fn verify_v1<K: SecretStore + ?Sized>(
         });
     }
     let timestamp = check_timestamp(raw_timestamp, now)?;
-    let secret = keys
-        .secret_of(access_key_id)
-        .ok_or_else(|| GatewayError::AccessKeyNotFound {
-            access_key_id: access_key_id.to_owned(),
-        })?;
+    let key = known_key(keys, access_key_id)?;
     let string_to_sign = sign_v1::string_to_sign(req.method, p);
-    if !sign_v1::verify(secret, &string_to_sign, signature) {
+    if !sign_v1::verify(&key.secret, &string_to_sign, signature) {
         return Err(GatewayError::SignatureDoesNotMatch { string_to_sign });
     }
+    let caller = caller_of(key);
     Ok(Verified {
         action,
         access_key_id: access_key_id.to_owned(),
@@ -296,7 +366,8 @@ fn verify_v1<K: SecretStore + ?Sized>(
         format: req.format(),
         nonce: nonce.to_owned(),
         timestamp,
-        params: action_params(p, access_key_id),
+        params: action_params(p, access_key_id, &caller),
+        caller,
     })
 }
 
@@ -340,11 +411,7 @@ fn verify_v3<K: SecretStore + ?Sized>(
         });
     }
     let timestamp = check_timestamp(raw_date, now)?;
-    let secret = keys
-        .secret_of(access_key_id)
-        .ok_or_else(|| GatewayError::AccessKeyNotFound {
-            access_key_id: access_key_id.to_owned(),
-        })?;
+    let key = known_key(keys, access_key_id)?;
     let body_hash = sign_v3::payload_hash(req.body);
     let canonical =
         sign_v3::canonical_request(req.method, &req.query, req.headers, &names, &body_hash);
@@ -353,9 +420,10 @@ fn verify_v3<K: SecretStore + ?Sized>(
         .headers
         .get("x-acs-content-sha256")
         .is_none_or(|given| given.as_bytes().eq_ignore_ascii_case(body_hash.as_bytes()));
-    if !hash_matches || !sign_v3::verify(secret, &string_to_sign, signature) {
+    if !hash_matches || !sign_v3::verify(&key.secret, &string_to_sign, signature) {
         return Err(GatewayError::SignatureDoesNotMatch { string_to_sign });
     }
+    let caller = caller_of(key);
     Ok(Verified {
         action,
         access_key_id: access_key_id.to_owned(),
@@ -363,6 +431,7 @@ fn verify_v3<K: SecretStore + ?Sized>(
         format: req.format(),
         nonce: nonce.to_owned(),
         timestamp,
-        params: action_params(&req.params, access_key_id),
+        params: action_params(&req.params, access_key_id, &caller),
+        caller,
     })
 }

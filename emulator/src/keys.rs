@@ -1,14 +1,22 @@
-//! The AccessKeys the gateway accepts: the `--access-key ID:SECRET` pairs, or the default
-//! `testid:testsecret` when none is given (spec/emulator.md, "Starting it").
+//! The AccessKeys the gateway accepts (spec/emulator.md, "Starting it"; spec/ram.md,
+//! "Identities"), looked up in this order:
 //!
-//! RAM hook (issue 7, spec/ram.md): identities declared by `Sim.PutIdentity` (from
-//! `--identities FILE` or the control plane) live in the simulation. When the core serves
-//! them, [`KeyRing::secret_of`] is the one place to consult them after the root keys; until
-//! then only these keys sign.
+//! 1. the start-up keys: the `--access-key ID:SECRET` pairs, or the default
+//!    `testid:testsecret` when none is given. They are root keys of the default account
+//!    ([`KeyOwner::DefaultRoot`]): their requests reach the simulation without
+//!    `AccessKeyId`, so they act as that root;
+//! 2. the identities declared in the simulation by `Sim.PutIdentity` (from
+//!    `--identities FILE`, `/_sim/action`, `/_sim/replay` or a restored state):
+//!    [`KeyOwner::Declared`], their requests carry `AccessKeyId` and RAM applies.
+//!
+//! A start-up key shadows a declared identity with the same id.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crate::gateway::SecretStore;
+use rds_backup_sim::Simulation;
+
+use crate::gateway::{KeyOwner, KnownKey, SecretStore};
 
 /// The default AccessKey pair, accepted when no `--access-key` is given.
 pub const DEFAULT_KEY: (&str, &str) = ("testid", "testsecret");
@@ -79,9 +87,58 @@ impl KeyRing {
     }
 }
 
+/// The start-up keys alone.
 impl SecretStore for KeyRing {
-    fn secret_of(&self, access_key_id: &str) -> Option<&str> {
-        self.secrets.get(access_key_id).map(String::as_str)
+    fn secret_of(&self, access_key_id: &str) -> Option<KnownKey<'_>> {
+        self.secrets
+            .get(access_key_id)
+            .map(|secret| KnownKey::default_root(secret))
+    }
+}
+
+impl KeyRing {
+    /// The gateway's keys: these start-up keys, then the identities of `identities`.
+    pub fn with_identities<'a, I: Identities + ?Sized>(
+        &'a self,
+        identities: &'a I,
+    ) -> GatewayKeys<'a, I> {
+        GatewayKeys {
+            ring: self,
+            identities,
+        }
+    }
+}
+
+/// Where the declared identities live: the simulation (borrowed, under the engine's lock)
+/// or the engine (which takes its lock for the look-up and copies the secret).
+pub trait Identities {
+    /// The secret of the identity declared for `access_key_id`, if any.
+    fn declared_secret(&self, access_key_id: &str) -> Option<Cow<'_, str>>;
+}
+
+impl Identities for Simulation {
+    fn declared_secret(&self, access_key_id: &str) -> Option<Cow<'_, str>> {
+        self.identity(access_key_id)
+            .map(|identity| Cow::Borrowed(identity.access_key_secret.as_str()))
+    }
+}
+
+/// The start-up keys, then the declared identities (see the module docs).
+pub struct GatewayKeys<'a, I: ?Sized> {
+    ring: &'a KeyRing,
+    identities: &'a I,
+}
+
+impl<I: Identities + ?Sized> SecretStore for GatewayKeys<'_, I> {
+    fn secret_of(&self, access_key_id: &str) -> Option<KnownKey<'_>> {
+        self.ring.secret_of(access_key_id).or_else(|| {
+            self.identities
+                .declared_secret(access_key_id)
+                .map(|secret| KnownKey {
+                    secret,
+                    owner: KeyOwner::Declared,
+                })
+        })
     }
 }
 
@@ -89,19 +146,28 @@ impl SecretStore for KeyRing {
 mod tests {
     use super::*;
 
+    fn secret<K: SecretStore>(keys: &K, id: &str) -> Option<(String, KeyOwner)> {
+        keys.secret_of(id)
+            .map(|key| (key.secret.into_owned(), key.owner))
+    }
+
+    fn root(secret: &str) -> Option<(String, KeyOwner)> {
+        Some((secret.to_owned(), KeyOwner::DefaultRoot))
+    }
+
     #[test]
     fn no_flag_means_the_default_pair_announced_in_full() {
         let ring = KeyRing::from_flags::<&str>(&[]).unwrap();
-        assert_eq!(ring.secret_of("testid"), Some("testsecret"));
+        assert_eq!(secret(&ring, "testid"), root("testsecret"));
         assert_eq!(ring.describe(), "access key testid:testsecret (default)");
     }
 
     #[test]
     fn given_pairs_replace_the_default_and_secrets_may_hold_colons() {
         let ring = KeyRing::from_flags(&["a:x", "b:y:z", "a:x"]).unwrap();
-        assert_eq!(ring.secret_of("a"), Some("x"));
-        assert_eq!(ring.secret_of("b"), Some("y:z"));
-        assert_eq!(ring.secret_of("testid"), None);
+        assert_eq!(secret(&ring, "a"), root("x"));
+        assert_eq!(secret(&ring, "b"), root("y:z"));
+        assert_eq!(secret(&ring, "testid"), None);
         assert_eq!(ring.describe(), "access keys a, b");
     }
 
@@ -123,5 +189,30 @@ mod tests {
             KeyRing::from_flags(&["a:x", "a:y"]),
             Err(KeyError::Conflicting("a".into()))
         );
+    }
+
+    /// Identities standing in for a simulation's.
+    struct Declared(&'static [(&'static str, &'static str)]);
+
+    impl Identities for Declared {
+        fn declared_secret(&self, id: &str) -> Option<Cow<'_, str>> {
+            self.0
+                .iter()
+                .find(|(k, _)| *k == id)
+                .map(|(_, s)| Cow::Borrowed(*s))
+        }
+    }
+
+    #[test]
+    fn start_up_keys_come_first_then_declared_identities() {
+        let ring = KeyRing::from_flags(&["root:rootsecret"]).unwrap();
+        let declared = Declared(&[("root", "shadowed"), ("user", "usersecret")]);
+        let keys = ring.with_identities(&declared);
+        assert_eq!(secret(&keys, "root"), root("rootsecret"));
+        assert_eq!(
+            secret(&keys, "user"),
+            Some(("usersecret".to_owned(), KeyOwner::Declared))
+        );
+        assert_eq!(secret(&keys, "nobody"), None);
     }
 }

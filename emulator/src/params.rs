@@ -129,6 +129,11 @@ impl Params {
         self.map.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
+    /// The parameters in order of first appearance, owned.
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.map.into_iter().collect()
+    }
+
     /// How many parameters there are.
     pub fn len(&self) -> usize {
         self.map.len()

@@ -4,7 +4,9 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use rds_backup_sim_emulator::action::{ApiAction, Format};
-use rds_backup_sim_emulator::gateway::{self, DecodedRequest, SignatureVersion, Verified};
+use rds_backup_sim_emulator::gateway::{
+    self, Caller, DecodedRequest, KeyOwner, KnownKey, SecretStore, SignatureVersion, Verified,
+};
 use rds_backup_sim_emulator::gateway_error::GatewayError;
 use rds_backup_sim_emulator::nonce::NonceStore;
 use rds_backup_sim_emulator::params::Params;
@@ -31,14 +33,26 @@ struct Wire {
 }
 
 impl Wire {
-    fn run(&self, nonces: &mut NonceStore, now: DateTime<Utc>) -> Result<Verified, GatewayError> {
-        let decoded = DecodedRequest::decode(
+    fn decoded(&self) -> Result<DecodedRequest<'_>, GatewayError> {
+        DecodedRequest::decode(
             self.method,
             self.query.as_bytes(),
             &self.headers,
             &self.body,
-        )?;
-        gateway::check(&decoded, KEYS, nonces, now)
+        )
+    }
+
+    fn run(&self, nonces: &mut NonceStore, now: DateTime<Utc>) -> Result<Verified, GatewayError> {
+        gateway::check(&self.decoded()?, KEYS, nonces, now)
+    }
+
+    /// Checks 1–8 with `keys` (no nonce).
+    fn verify_with<K: SecretStore + ?Sized>(
+        &self,
+        keys: &K,
+        now: DateTime<Utc>,
+    ) -> Result<Verified, GatewayError> {
+        gateway::verify(&self.decoded()?, keys, now)
     }
 
     fn once(&self, now: DateTime<Utc>) -> Result<Verified, GatewayError> {
@@ -238,9 +252,9 @@ fn notes_v1_vector_is_accepted_with_the_actions_parameters() {
             ("DBInstanceId", "rm-uf6wjk5xxxx"),
             ("BackupMethod", "Physical"),
             ("DBName", "db1,db 2*~/é"),
-            ("AccessKeyId", "testid"),
         ]
     );
+    assert_eq!(ok.caller, Caller::DefaultRoot);
 }
 
 #[test]
@@ -255,7 +269,35 @@ fn notes_v3_vector_is_accepted() {
     assert_eq!(ok.signature_version, SignatureVersion::V3);
     assert_eq!(ok.access_key_id, "testid");
     assert_eq!(ok.params.get("DBName"), Some("db1,db 2*~/é"));
-    assert_eq!(ok.params.get("AccessKeyId"), Some("testid"));
+    assert_eq!(ok.params.get("AccessKeyId"), None);
+    assert_eq!(ok.caller, Caller::DefaultRoot);
+}
+
+/// `testid` as a key declared with `Sim.PutIdentity` rather than a start-up key.
+struct DeclaredKeys;
+
+impl SecretStore for DeclaredKeys {
+    fn secret_of(&self, access_key_id: &str) -> Option<KnownKey<'_>> {
+        (access_key_id == "testid").then(|| KnownKey {
+            secret: "testsecret".into(),
+            owner: KeyOwner::Declared,
+        })
+    }
+}
+
+#[test]
+fn a_declared_key_hands_its_access_key_id_to_the_action_v1_and_v3() {
+    let identity = Caller::Identity {
+        secret: "testsecret".to_owned(),
+    };
+    let v1_wire = v1(&v1_base());
+    let v3_wire = V3::new().wire();
+    for wire in [v1_wire, v3_wire] {
+        let ok = wire.verify_with(&DeclaredKeys, at(T0)).unwrap();
+        assert_eq!(ok.caller, identity);
+        assert_eq!(ok.params.get("AccessKeyId"), Some("testid"));
+        assert_eq!(ok.params.get("DBInstanceId"), Some("rm-uf6wjk5xxxx"));
+    }
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! The API endpoint `/`: decode, the gateway checks in the spec's order, then the action
-//! through the engine (nonce check, apply, log, wait until durable).
+//! The API endpoint `/`: decode, the gateway checks in the spec's order (the start-up keys,
+//! then the simulation's identities), then the action through the engine (nonce check,
+//! apply as the caller, log, wait until durable).
 
 use http::HeaderMap;
 
@@ -26,17 +27,14 @@ pub async fn handle(
     };
     let format = decoded.format();
     let real = ctx.engine.real_now();
-    let verified = match gateway::verify(&decoded, &ctx.keys, real) {
+    let verified = match gateway::verify(&decoded, &ctx.keys.with_identities(&ctx.engine), real) {
         Ok(verified) => verified,
         Err(err) => return response::gateway(format, &err),
     };
-    match ctx.engine.api(&verified, real).await {
-        Ok(answer) => response::answer(
-            format,
-            verified.action.as_str(),
-            answer.http_status,
-            &answer.body,
-        ),
+    let action = verified.action;
+    let reverify = |sim: &_| gateway::verify(&decoded, &ctx.keys.with_identities(sim), real);
+    match ctx.engine.api(verified, real, reverify).await {
+        Ok(answer) => response::answer(format, action.as_str(), answer.http_status, &answer.body),
         Err(EngineError::Gateway(err)) => response::gateway(format, &err),
         Err(EngineError::Storage(reason)) => response::server(&ServerError::StorageFailure {
             reason: reason.to_string(),
