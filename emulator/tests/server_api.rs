@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::TimeDelta;
-use common::{start, text, v3_request};
+use common::{start, text};
 
 #[test]
 fn create_backup_over_v1_post_answers_json_with_a_fresh_upper_case_request_id() {
@@ -113,32 +113,15 @@ fn a_v3_signed_request_is_served_and_a_wrong_v3_secret_shows_the_string_to_sign(
     let s = start(&["--clock", "manual"]);
     let mut c = s.client();
     s.create_instance(&mut c, "rm-3");
-    let (target, headers) = v3_request(
-        &s,
+    let r = s.v3(
+        &mut c,
         "CreateBackup",
         &[("DBInstanceId", "rm-3")],
-        "v3-a",
         "testsecret",
     );
-    let h: Vec<(&str, &str)> = headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let r = c.request("POST", &target, &h, b"").unwrap();
     assert_eq!(r.status, 200, "{}", text(&r));
     assert_eq!(r.json()["BackupJobId"], "100001");
-    let (target, headers) = v3_request(
-        &s,
-        "CreateBackup",
-        &[("DBInstanceId", "rm-3")],
-        "v3-b",
-        "wrong",
-    );
-    let h: Vec<(&str, &str)> = headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let r = c.request("POST", &target, &h, b"").unwrap();
+    let r = s.v3(&mut c, "CreateBackup", &[("DBInstanceId", "rm-3")], "wrong");
     assert_eq!(r.status, 400);
     assert_eq!(r.code().as_deref(), Some("SignatureDoesNotMatch"));
     let message = r.json()["Message"].as_str().unwrap().to_owned();

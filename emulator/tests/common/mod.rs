@@ -1,6 +1,8 @@
 //! The in-process server every emulator test talks to over real TCP, with a test clock.
 #![allow(dead_code)] // each test binary uses part of it
 
+pub mod ram;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -106,17 +108,55 @@ impl TestServer {
         action: &str,
         params: &[(&str, &str)],
     ) -> HttpResponse {
+        self.v1_as(client, &self.signer, action, params)
+    }
+
+    /// [`TestServer::v1`] signed with `signer`'s key.
+    pub fn v1_as(
+        &self,
+        client: &mut HttpClient,
+        signer: &Signer,
+        action: &str,
+        params: &[(&str, &str)],
+    ) -> HttpResponse {
         let nonce = self.next_nonce();
         client
-            .v1(
-                &self.signer,
-                "POST",
-                action,
-                params,
-                &nonce,
-                &self.timestamp(),
-            )
+            .v1(signer, "POST", action, params, &nonce, &self.timestamp())
             .unwrap()
+    }
+
+    /// A signed V3 POST (query parameters, empty body) with a fresh nonce, as `signer`.
+    pub fn v3_as(
+        &self,
+        client: &mut HttpClient,
+        signer: &Signer,
+        action: &str,
+        query: &[(&str, &str)],
+    ) -> HttpResponse {
+        let (target, headers) = v3_request_as(self, signer, action, query, &self.next_nonce());
+        let h: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        client.request("POST", &target, &h, b"").unwrap()
+    }
+
+    /// [`TestServer::v3_as`] with `testid` and `secret` (a wrong one shows the string to
+    /// sign).
+    pub fn v3(
+        &self,
+        client: &mut HttpClient,
+        action: &str,
+        query: &[(&str, &str)],
+        secret: &str,
+    ) -> HttpResponse {
+        self.v3_as(client, &Signer::new("testid", secret), action, query)
+    }
+
+    /// A control-plane line that must answer 200.
+    pub fn sim_ok(&self, client: &mut HttpClient, line: &str) {
+        let r = self.sim(client, line);
+        assert_eq!(r.status, 200, "{line}: {}", text(&r));
     }
 
     /// One control-plane line.
@@ -142,6 +182,16 @@ impl TestServer {
         r.json()
     }
 
+    /// [`TestServer::state`] without the count of answers given (not domain state: it
+    /// grows with every answer, a refusal's too).
+    pub fn domain_state(&self, client: &mut HttpClient) -> serde_json::Value {
+        let mut state = self.state(client);
+        if let Some(map) = state.as_object_mut() {
+            map.remove("Answers");
+        }
+        state
+    }
+
     /// Stops the server (clean stop); returns the stop line.
     pub fn stop(mut self) -> String {
         let server = self.server.take().unwrap();
@@ -149,14 +199,14 @@ impl TestServer {
     }
 }
 
-/// A V3 (`ACS3-HMAC-SHA256`) request: method, target and headers, signed like the new
+/// A V3 (`ACS3-HMAC-SHA256`) request: target and headers, signed by `signer` like the new
 /// Python SDK signs (accept, host, user-agent and every x-acs-* header).
-pub fn v3_request(
+pub fn v3_request_as(
     server: &TestServer,
+    signer: &Signer,
     action: &str,
     query: &[(&str, &str)],
     nonce: &str,
-    secret: &str,
 ) -> (String, Vec<(String, String)>) {
     let mut params = Params::default();
     for (k, v) in query {
@@ -190,12 +240,13 @@ pub fn v3_request(
     }
     let names: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
     let canonical = sign_v3::canonical_request("POST", &params, &headers, &names, &body_hash);
-    let signature = sign_v3::sign(secret, &sign_v3::string_to_sign(&canonical));
+    let signature = sign_v3::sign(&signer.secret, &sign_v3::string_to_sign(&canonical));
     let mut out: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "host").collect();
     out.push((
         "authorization".into(),
         format!(
-            "ACS3-HMAC-SHA256 Credential=testid,SignedHeaders={},Signature={signature}",
+            "ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={signature}",
+            signer.key_id,
             names.join(";")
         ),
     ));
