@@ -655,6 +655,21 @@ impl Model {
                 }
                 Self::ok(json!({ "DBInstanceId": id }))
             }
+            Action::AdvanceTo(to) => {
+                if *to < now {
+                    return error(
+                        "Sim.TimeWentBackwards",
+                        400,
+                        format!(
+                            "The time {} is earlier than the simulation clock {}.",
+                            fmt_seconds(*to),
+                            fmt_seconds(now)
+                        ),
+                    );
+                }
+                self.advance(*to);
+                Self::ok(json!({"Clock": fmt_seconds(self.clock)}))
+            }
             Action::AdvanceSeconds(s) => {
                 self.advance(now + *s as i64 * 1000);
                 Self::ok(json!({"Clock": fmt_seconds(self.clock)}))

@@ -132,6 +132,29 @@ fn well_formed_create(m: &Model) -> BoxedStrategy<CreateBackupParams> {
         .boxed()
 }
 
+/// CB-A3's 72-hour boundary: a second before, at and after 72 hours past the start of a
+/// successful SQL Server full backup (else a step of an hour).
+fn full_backup_age(m: &Model) -> BoxedStrategy<i64> {
+    let sql_server: Vec<&str> = m
+        .instances
+        .iter()
+        .filter(|i| i.engine == rds_backup_sim::Engine::SqlServer)
+        .map(|i| i.id.as_str())
+        .collect();
+    let targets: Vec<i64> = m
+        .jobs
+        .iter()
+        .filter(|j| {
+            sql_server.contains(&j.instance.as_str())
+                && j.backup_type == rds_backup_sim::BackupType::FullBackup
+                && matches!(j.end, Some((_, rds_backup_sim::SetStatus::Success, _, _)))
+        })
+        .flat_map(|j| [-1_000, 0, 1_000].map(|d| j.started + 72 * 3_600_000 + d))
+        .filter(|t| *t >= m.clock)
+        .collect();
+    pick(targets, Just(m.clock + 3_600_000).boxed())
+}
+
 fn minute_param(m: &Model) -> BoxedStrategy<Option<TimeParam>> {
     let base = m.clock - m.clock.rem_euclid(60_000);
     prop_oneof![
@@ -158,6 +181,7 @@ fn action(m: &Model) -> BoxedStrategy<Action> {
         14 => well_formed_create(m).prop_map(Action::CreateBackup),
         4 => prop_oneof![0u64..=120, 121u64..=700, 3_000u64..=11_000, 80_000u64..=100_000]
             .prop_map(Action::AdvanceSeconds),
+        2 => full_backup_age(m).prop_map(Action::AdvanceTo),
         2 => (select(&[0i32, 480, -330][..]), -3i64..=3)
             .prop_map(|(offset_minutes, jitter)| Action::AdvanceToMidnight { offset_minutes, jitter }),
         2 => instance_param(m).prop_map(Action::FailJob),

@@ -57,6 +57,8 @@ pub enum Action {
         duration: Option<u32>,
     },
     AdvanceSeconds(u64),
+    /// `Sim.AdvanceTime` with `To`: an absolute time (milliseconds), perhaps in the past.
+    AdvanceTo(i64),
     /// To the next midnight at `offset_minutes` east of UTC, plus `jitter` seconds.
     AdvanceToMidnight {
         offset_minutes: i32,
@@ -224,6 +226,10 @@ impl Action {
                     fields.push(format!("\"BackupDurationSeconds\":{d}"));
                 }
                 "Sim.ModifyInstance"
+            }
+            Action::AdvanceTo(ms) => {
+                push_opt(&mut fields, "To", Some(&crate::reference::fmt_seconds(*ms)));
+                "Sim.AdvanceTime"
             }
             Action::AdvanceSeconds(s) => {
                 fields.push(format!("\"Seconds\":{s}"));
