@@ -106,20 +106,28 @@ impl RequestId {
         bits = (bits & !(0x3 << 62)) | (0x2 << 62);
         RequestId(bits)
     }
+
+    /// The upper-case UUID text (`8-4-4-4-12` hex digits), written without allocating.
+    pub fn to_ascii(self) -> [u8; 36] {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let mut out = [b'-'; 36];
+        let mut nibble = 0;
+        for (position, slot) in out.iter_mut().enumerate() {
+            if matches!(position, 8 | 13 | 18 | 23) {
+                continue;
+            }
+            *slot = HEX[((self.0 >> (124 - 4 * nibble)) & 0xF) as usize];
+            nibble += 1;
+        }
+        out
+    }
 }
 
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = self.0;
-        write!(
-            f,
-            "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
-            (b >> 96) as u32,
-            (b >> 80) as u16,
-            (b >> 64) as u16,
-            (b >> 48) as u16,
-            b & 0xFFFF_FFFF_FFFF
-        )
+        let text = self.to_ascii();
+        // Only ASCII hex digits and dashes.
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -140,6 +148,16 @@ mod tests {
             .chars()
             .all(|ch| ch == '-' || ch.is_ascii_digit() || ch.is_ascii_uppercase()));
         assert_eq!(RequestId::derive(0, 0).to_string(), a);
+        let b = RequestId::derive(5, 9).0;
+        let by_fmt = format!(
+            "{:08X}-{:04X}-{:04X}-{:04X}-{:012X}",
+            (b >> 96) as u32,
+            (b >> 80) as u16,
+            (b >> 64) as u16,
+            (b >> 48) as u16,
+            b & 0xFFFF_FFFF_FFFF
+        );
+        assert_eq!(RequestId::derive(5, 9).to_string(), by_fmt);
     }
 
     #[test]

@@ -36,6 +36,48 @@ pub enum TimeParseError {
     OutOfRange,
 }
 
+/// The common form `yyyy-MM-ddTHH:mm:ssZ` with every field in its ordinary range, as
+/// milliseconds since the epoch; `None` for anything else (which chrono then parses).
+fn parse_plain_utc_seconds(b: &[u8]) -> Option<i64> {
+    if b.len() != 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'Z'
+    {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        b[range].iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day < 1 || day > month_days || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    // Days from 1970-01-01 to the civil date (H. Hinnant's days_from_civil).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * MILLIS_PER_SECOND)
+}
+
 impl Timestamp {
     /// The earliest supported instant, 0001-01-01T00:00:00Z.
     pub const MIN: Timestamp = Timestamp(-62_135_596_800_000);
@@ -69,6 +111,9 @@ impl Timestamp {
 
     /// Parses an RFC 3339 date-time; offsets other than `Z` are converted to UTC.
     pub fn parse_rfc3339(text: &str) -> Result<Timestamp, TimeParseError> {
+        if let Some(millis) = parse_plain_utc_seconds(text.as_bytes()) {
+            return Timestamp::from_millis(millis).ok_or(TimeParseError::OutOfRange);
+        }
         let parsed = DateTime::parse_from_rfc3339(text).map_err(|_| TimeParseError::NotRfc3339)?;
         Timestamp::from_millis(parsed.timestamp_millis()).ok_or(TimeParseError::OutOfRange)
     }
@@ -187,6 +232,53 @@ impl<'de> Deserialize<'de> for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plain_utc_fast_path_agrees_with_chrono() {
+        let by_chrono = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|d| d.timestamp_millis())
+        };
+        let mut millis = Timestamp::MIN.as_millis();
+        while millis <= Timestamp::MAX.as_millis() {
+            let text = Timestamp(millis).to_wire_seconds();
+            assert_eq!(
+                parse_plain_utc_seconds(text.as_bytes()),
+                by_chrono(&text),
+                "{text}"
+            );
+            millis += 7_777_777_777;
+        }
+        for text in [
+            "2024-02-29T23:59:59Z",
+            "2023-02-29T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2000-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-00-01T00:00:00Z",
+            "2026-01-00T00:00:00Z",
+            "2026-01-01T24:00:00Z",
+            "2026-01-01T00:60:00Z",
+            "0000-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+        ] {
+            let fast = parse_plain_utc_seconds(text.as_bytes());
+            assert!(fast.is_none() || fast == by_chrono(text), "{text}");
+        }
+        // What the fast path leaves to chrono still parses.
+        assert!(parse_plain_utc_seconds(b"2016-12-31T23:59:60Z").is_none());
+        assert!(parse_plain_utc_seconds(b"2026-01-01t00:00:00z").is_none());
+        assert_eq!(
+            Timestamp::parse_rfc3339("2026-01-01T08:00:00+08:00"),
+            Timestamp::parse_rfc3339("2026-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            Timestamp::parse_rfc3339("0000-01-01T00:00:00Z"),
+            Err(TimeParseError::OutOfRange)
+        );
+    }
 
     #[test]
     fn parses_and_formats_rfc3339() {

@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-use serde::Serialize;
 use serde_json::json;
 
 use super::answer::Answer;
@@ -28,12 +27,6 @@ fn strings<'p, P: Params, const N: usize>(
         *slot = params.string(name)?;
     }
     Ok(out)
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Created {
-    backup_job_id: String,
 }
 
 /// Answers one API action at `now`: authorizes the caller (ram.md), then runs the action
@@ -102,12 +95,7 @@ fn run<P: Params>(
             let job = sim
                 .create_backup(&request, now)
                 .map_err(|e| LineError::of(&e))?;
-            Ok(Answer::ok(
-                sim,
-                Created {
-                    backup_job_id: job.to_string(),
-                },
-            ))
+            Ok(Answer::created(sim, job))
         }
         "DescribeBackupTasks" => {
             let [id, job, mode, status] = strings(

@@ -102,9 +102,28 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// The fields of one line, in order.
+/// Fields kept inline before a line's fields spill to the heap.
+const INLINE_FIELDS: usize = 8;
+
+/// The fields of one line, in order: the first [`INLINE_FIELDS`] inline (a line rarely has
+/// more), the rest in `more`, so that reading a line does not allocate.
 pub(crate) struct Fields<'a> {
-    entries: Vec<(Cow<'a, str>, &'a RawValue)>,
+    inline: [Option<(Cow<'a, str>, &'a RawValue)>; INLINE_FIELDS],
+    more: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+impl<'a> Fields<'a> {
+    fn push(&mut self, entry: (Cow<'a, str>, &'a RawValue)) {
+        match self.inline.iter_mut().find(|slot| slot.is_none()) {
+            Some(slot) => *slot = Some(entry),
+            None => self.more.push(entry),
+        }
+    }
+
+    /// Every field, in order.
+    fn entries(&self) -> impl DoubleEndedIterator<Item = &(Cow<'a, str>, &'a RawValue)> {
+        self.inline.iter().flatten().chain(self.more.iter())
+    }
 }
 
 impl<'de> Deserialize<'de> for Fields<'de> {
@@ -116,12 +135,15 @@ impl<'de> Deserialize<'de> for Fields<'de> {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
-                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                let mut fields = Fields {
+                    inline: Default::default(),
+                    more: Vec::new(),
+                };
                 while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
                     let value: &'de RawValue = map.next_value()?;
-                    entries.push((key, value));
+                    fields.push((key, value));
                 }
-                Ok(Fields { entries })
+                Ok(fields)
             }
         }
         deserializer.deserialize_map(FieldsVisitor)
@@ -141,8 +163,7 @@ pub(crate) fn parse_line(line: &[u8]) -> Result<Fields<'_>, LineError> {
 impl<'a> Fields<'a> {
     /// The raw value of `name`, if present (the last one when repeated).
     pub fn raw(&self, name: &str) -> Option<&'a RawValue> {
-        self.entries
-            .iter()
+        self.entries()
             .rev()
             .find(|(k, _)| k == name)
             .map(|(_, v)| *v)
@@ -199,6 +220,12 @@ fn as_string(raw: &RawValue) -> Option<Cow<'_, str>> {
     let text = raw.get();
     if !text.starts_with('"') {
         return None;
+    }
+    // A raw value is valid JSON: a string token without escapes or control characters is
+    // its own content between the quotes.
+    let inner = &text.as_bytes()[1..text.len().saturating_sub(1).max(1)];
+    if text.len() >= 2 && text.ends_with('"') && !inner.iter().any(|&b| b == b'\\' || b < 0x20) {
+        return Some(Cow::Borrowed(&text[1..text.len() - 1]));
     }
     if let Ok(s) = serde_json::from_str::<&str>(text) {
         return Some(Cow::Borrowed(s));
