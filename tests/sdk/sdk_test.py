@@ -4,12 +4,16 @@ Drives CreateBackup, DescribeBackupTasks and DescribeBackups through:
   - alibabacloud-rds20140815 with its default V3 signature, and with signature_algorithm="v2";
   - aliyun-python-sdk-rds (aliyun-python-sdk-core) over POST and over GET;
 checks the typed results, and that each SDK raises its own exception type carrying our code
-and HTTP status. Prints "N passed, M failed".
+and HTTP status. RAM (shared/spec/ram.md): users declared through the control plane, the
+README's example policy (examples/ram-policy.jsonl) allowed on env=test and denied on
+env=prod, and Forbidden.RAM surfaced with its access_denied_detail. Prints
+"N passed, M failed".
 
 Usage: sdk_test.py HOST:PORT
 """
 
 import json
+import pathlib
 import sys
 import traceback
 import urllib.request
@@ -77,6 +81,7 @@ def new_sdk_error_class():
 
 
 def new_expect_error(call, code, status):
+    """Asserts `call` raises the new SDK's exception with `code` and `status`; returns it."""
     cls = new_sdk_error_class()
     try:
         call()
@@ -86,7 +91,7 @@ def new_expect_error(call, code, status):
             got_status = (getattr(e, "data", None) or {}).get("statusCode")
         expect_equal(e.code, code, "code")
         expect_equal(got_status, status, "status")
-        return
+        return e
     raise AssertionError(f"no {cls.__name__} raised, expected {code}")
 
 
@@ -262,11 +267,100 @@ def old_suite(method):
         check(f"python old SDK ({method}): {name}", fn)
 
 
+# ---------------------------------------------------------------- RAM (ram.md)
+
+EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "ram-policy.jsonl"
+ACCOUNT = "1234567890123456"
+
+
+def example_setup_lines():
+    """The README example's Sim.* lines: rm-test (env=test), rm-prod (env=prod), user team."""
+    lines = [json.loads(l) for l in EXAMPLE.read_text().splitlines() if l.startswith("{")]
+    return [l for l in lines if l["Action"].startswith("Sim.")]
+
+
+def expect_denied(call, action, user, kind):
+    """Forbidden.RAM (403) with the AccessDeniedDetail the new SDK exposes."""
+    e = new_expect_error(call, "Forbidden.RAM", 403)
+    detail = getattr(e, "access_denied_detail", None) or {}
+    expect_equal(detail.get("AuthAction"), f"rds:{action}", "AuthAction")
+    expect_equal(detail.get("NoPermissionType"), kind, "NoPermissionType")
+    expect_equal(detail.get("AuthPrincipalDisplayName"), user, "AuthPrincipalDisplayName")
+    expect_equal(detail.get("AuthPrincipalOwnerId"), ACCOUNT, "AuthPrincipalOwnerId")
+    expect_equal(detail.get("PolicyType"), "AccountLevelIdentityBasedPolicy", "PolicyType")
+
+
+def ram_suite():
+    from alibabacloud_rds20140815 import models as m
+
+    team = {line["UserName"]: line for line in example_setup_lines() if "UserName" in line}["team"]
+    v3 = new_client(key=team["AccessKeyId"], secret=team["AccessKeySecret"])
+    v2 = new_client(key=team["AccessKeyId"], secret=team["AccessKeySecret"], algorithm="v2")
+    ops = new_client(key="ak-sdk-ops", secret="s-sdk-ops")
+    state = {}
+
+    def setup():
+        for line in example_setup_lines():
+            expect_equal(sim(line)["HttpStatus"], 200, line["Action"])
+        answer = sim({
+            "Action": "Sim.PutIdentity", "AccountId": ACCOUNT, "UserName": "ops",
+            "AccessKeyId": "ak-sdk-ops", "AccessKeySecret": "s-sdk-ops",
+            "Policies": [{"Version": "1", "Statement": [
+                {"Effect": "Allow", "Action": "rds:*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "rds:CreateBackup", "Resource": "acs:rds:*:*:dbinstance/rm-prod"},
+            ]}],
+        })
+        expect_equal(answer["HttpStatus"], 200, "Sim.PutIdentity")
+
+    def example_allowed_on_env_test():
+        r = v3.create_backup(m.CreateBackupRequest(dbinstance_id="rm-test"))
+        expect_equal(r.status_code, 200, "status")
+        state["job"] = r.body.backup_job_id
+        r = v2.describe_backup_tasks(m.DescribeBackupTasksRequest(dbinstance_id="rm-test"))
+        expect_equal([j.backup_job_id for j in r.body.items.backup_job], [state["job"]], "jobs")
+
+    def example_denied_on_env_prod():
+        expect_denied(
+            lambda: v3.create_backup(m.CreateBackupRequest(dbinstance_id="rm-prod")),
+            "CreateBackup", "team", "ImplicitDeny",
+        )
+        expect_denied(
+            lambda: v2.describe_backups(m.DescribeBackupsRequest(dbinstance_id="rm-prod")),
+            "DescribeBackups", "team", "ImplicitDeny",
+        )
+
+    def explicit_deny():
+        expect_denied(
+            lambda: ops.create_backup(m.CreateBackupRequest(dbinstance_id="rm-prod")),
+            "CreateBackup", "ops", "ExplicitDeny",
+        )
+        r = ops.describe_backup_tasks(m.DescribeBackupTasksRequest(dbinstance_id="rm-prod"))
+        expect_equal(r.body.items.backup_job, [], "jobs on rm-prod")
+
+    def other_account_unknown():
+        # The default account's root (testid) does not see account 1234567890123456's instance.
+        new_expect_error(
+            lambda: new_client().create_backup(m.CreateBackupRequest(dbinstance_id="rm-test")),
+            "InvalidDBInstanceName.NotFound",
+            404,
+        )
+
+    for name, fn in [
+        ("setup (README example through the control plane)", setup),
+        ("README policy allows env=test", example_allowed_on_env_test),
+        ("README policy denies env=prod: Forbidden.RAM ImplicitDeny", example_denied_on_env_prod),
+        ("Forbidden.RAM ExplicitDeny", explicit_deny),
+        ("another account's instance is unknown", other_account_unknown),
+    ]:
+        check(f"python new SDK (RAM): {name}", fn)
+
+
 def main():
     new_sdk_suite("v3", None)
     new_sdk_suite("v2", "v2")
     old_suite("POST")
     old_suite("GET")
+    ram_suite()
     print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
     return 1 if RESULTS["failed"] else 0
 

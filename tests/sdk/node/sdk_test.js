@@ -44,7 +44,7 @@ async function expectError(call, code, statusCode) {
     if (!(e instanceof OpenApi.ClientError)) throw new Error(`not a ClientError: ${e}`);
     equal(e.code, code, 'code');
     equal(e.statusCode, statusCode, 'statusCode');
-    return;
+    return e;
   }
   throw new Error(`no ClientError, expected ${code}`);
 }
@@ -107,6 +107,17 @@ async function main() {
   await check('InvalidAccessKeyId.NotFound', () => expectError(
     () => client('nobody', 'x').describeBackups(new Rds.DescribeBackupsRequest({ DBInstanceId: inst })),
     'InvalidAccessKeyId.NotFound', 404));
+  await check('Forbidden.RAM with accessDeniedDetail (user declared through the control plane)', async () => {
+    const a = await sim({ Action: 'Sim.PutIdentity', AccountId: '1000000000000001', UserName: 'node',
+      AccessKeyId: 'ak-node', AccessKeySecret: 's-node', Policies: [{ Version: '1', Statement: [] }] });
+    equal(a.HttpStatus, 200, 'Sim.PutIdentity');
+    const e = await expectError(
+      () => client('ak-node', 's-node').createBackup(new Rds.CreateBackupRequest({ DBInstanceId: inst })),
+      'Forbidden.RAM', 403);
+    const d = e.accessDeniedDetail || {};
+    equal([d.AuthAction, d.NoPermissionType, d.AuthPrincipalDisplayName],
+      ['rds:CreateBackup', 'ImplicitDeny', 'node'], 'accessDeniedDetail');
+  });
   console.log(`${results.passed} passed, ${results.failed} failed`);
   process.exitCode = results.failed ? 1 : 0;
 }
