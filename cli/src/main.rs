@@ -1,6 +1,7 @@
-//! `rds-backup-sim`: replay scenarios (and, in later layers, simulate fleets and serve the
-//! Alibaba RPC API). The only place besides the emulator that touches files and clocks.
+//! `rds-backup-sim`: replay scenarios, simulate fleets, serve the Alibaba RPC API and load
+//! it. The only place besides the emulator that touches files and clocks.
 
+mod load;
 mod plot;
 mod replay;
 mod serve;
@@ -28,6 +29,9 @@ enum Command {
     },
     /// Serves the simulation over the Alibaba Cloud RPC API, for the official SDKs.
     Serve(rds_backup_sim_emulator::ServeArgs),
+    /// Drives signed V1 CreateBackup/DescribeBackupTasks load against a running `serve`
+    /// over keep-alive connections; reports requests per second and latency percentiles.
+    Load(rds_backup_sim_emulator::load::LoadArgs),
     /// Simulates a fleet of instances and their backup clients over simulated days and
     /// reports what the rules answered (docs/simulate.md).
     Simulate(simulate::SimulateArgs),
@@ -45,6 +49,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Replay { file } => replay::run(&file),
         Command::Serve(args) => serve::run(args),
+        Command::Load(args) => load::run(args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Merge { files } => simulate::merge(&files),
     };

@@ -2,47 +2,23 @@
 //! restart on the same directory, every acknowledged `BackupJobId` is there, and ids
 //! continue (spec/emulator.md, "Concurrency and durability"). Runs the real binary.
 
-use std::io::{BufRead as _, BufReader};
+mod common;
+
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::spawn_serve;
 use rds_backup_sim_emulator::client::{HttpClient, Signer};
 use rds_backup_sim_emulator::clock::real_now;
 
-const BIN: &str = env!("CARGO_BIN_EXE_rds-backup-sim");
 const INSTANCES: usize = 3000;
 const WRITERS: usize = 8;
 
 fn spawn(dir: &str) -> (Child, SocketAddr, String) {
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--clock",
-            "manual",
-            "--state-dir",
-            dir,
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("listening on http://")
-        .nth(1)
-        .and_then(|rest| rest.split(';').next())
-        .unwrap_or_else(|| panic!("no address in the start-up line {line:?}"))
-        .parse()
-        .unwrap();
-    (child, addr, line)
+    spawn_serve(&["--clock", "manual", "--state-dir", dir])
 }
 
 fn timestamp() -> String {
@@ -166,13 +142,7 @@ fn every_acknowledged_backup_job_survives_kill_9_and_ids_continue() {
     );
 
     // SIGTERM stops it cleanly.
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "{output:?}");
+    let output = common::stop(child);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("rds-backup-sim serve: stopped; log at record "),

@@ -22,7 +22,7 @@
 //! | module | concern |
 //! |---|---|
 //! | [`config`] | `serve`'s flags |
-//! | [`keys`] | the accepted AccessKeys (and the RAM hook) |
+//! | [`keys`] | the accepted AccessKeys: start-up root keys, then declared identities |
 //! | [`sim_clock`] | `--clock real|manual` |
 //! | [`engine`] | the simulation behind one lock; apply, log, recover |
 //! | [`durable`] | `--state-dir`: lock, settings, write-ahead log with group commit, recovery |
@@ -30,7 +30,7 @@
 //! | [`request_id`] | unique `RequestId`s on `/` |
 //! | [`server`] | bind, accept, stop on SIGINT/SIGTERM |
 //! | [`client`] | a V1-signing client (tests, the SDK-free load generator) |
-//! | [`load`] | the load generator |
+//! | [`load`] | the load generator (`rds-backup-sim load`) |
 //!
 //! No function but [`clock::real_now`] reads the wall clock: every time-dependent check
 //! takes `now`, so tests inject any time and never wait.

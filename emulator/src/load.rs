@@ -21,12 +21,8 @@ use tokio::net::TcpStream;
 use crate::client::Signer;
 use crate::clock::{monotonic_now, real_now};
 
-/// What to run.
-#[derive(Debug, Clone, clap::Parser)]
-#[command(
-    name = "rds-backup-sim-load",
-    about = "Signed V1 load against rds-backup-sim serve"
-)]
+/// The flags of `rds-backup-sim load`.
+#[derive(Debug, Clone, clap::Args)]
 pub struct LoadArgs {
     /// The server's address.
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -101,6 +97,9 @@ pub enum LoadError {
     /// The set-up failed.
     #[error("set-up failed: {0}")]
     Setup(String),
+    /// The generator's runtime could not start.
+    #[error("cannot start a runtime: {0}")]
+    Runtime(std::io::Error),
 }
 
 type Sender = http1::SendRequest<Full<Bytes>>;
@@ -277,6 +276,16 @@ fn percentile(sorted: &[u32], p: f64) -> u64 {
     }
     let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
     u64::from(sorted[rank.min(sorted.len() - 1)])
+}
+
+/// `rds-backup-sim load`: runs the load on a runtime of its own with `--threads` workers.
+pub fn run_blocking(args: LoadArgs) -> Result<LoadReport, LoadError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.threads.max(1))
+        .enable_all()
+        .build()
+        .map_err(LoadError::Runtime)?;
+    runtime.block_on(run(args))
 }
 
 /// Runs the load on the current runtime.
