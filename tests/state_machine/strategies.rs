@@ -155,6 +155,23 @@ fn full_backup_age(m: &Model) -> BoxedStrategy<i64> {
     pick(targets, Just(m.clock + 3_600_000).boxed())
 }
 
+/// A well-formed request turned into a single-database one that CB-13 to CB-15 may refuse:
+/// `DBName` dropped, naming a database that is missing or not `Running`, or `Auto` type.
+fn near_miss_create(m: &Model) -> BoxedStrategy<CreateBackupParams> {
+    (well_formed_create(m), 0u8..4)
+        .prop_map(|(mut p, k)| {
+            p.backup_strategy = Some("db".into());
+            match k {
+                0 => p.db_name = None,
+                1 => p.db_name = Some("missing".into()),
+                2 => p.backup_type = Some("Auto".into()),
+                _ => p.db_name = Some("db1,db2".into()),
+            }
+            p
+        })
+        .boxed()
+}
+
 fn minute_param(m: &Model) -> BoxedStrategy<Option<TimeParam>> {
     let base = m.clock - m.clock.rem_euclid(60_000);
     prop_oneof![
@@ -179,6 +196,7 @@ fn action(m: &Model) -> BoxedStrategy<Action> {
         create_weight => new_instance().prop_map(Action::CreateInstance),
         6 => create_backup_params(ids).prop_map(Action::CreateBackup),
         14 => well_formed_create(m).prop_map(Action::CreateBackup),
+        4 => near_miss_create(m).prop_map(Action::CreateBackup),
         4 => prop_oneof![0u64..=120, 121u64..=700, 3_000u64..=11_000, 80_000u64..=100_000]
             .prop_map(Action::AdvanceSeconds),
         2 => full_backup_age(m).prop_map(Action::AdvanceTo),
