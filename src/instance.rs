@@ -52,40 +52,169 @@ pub fn is_valid_database_name(name: &str) -> bool {
 
 /// An instance and its backup state. Read it with the getters; change it only through
 /// [`crate::Simulation`]'s transitions, which keep its invariants.
+///
+/// Laid out for the backup rules: what `CreateBackup` and settling read on every call
+/// (the id, the closed-set fields, the active job, the policy, the quota ledger, the
+/// history) sits in the struct; the descriptive fields the rules never read (engine
+/// version, region, account, tags) and the rarely read SQL Server marks sit behind one
+/// pointer, absent while they hold their defaults (docs/architecture.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(from = "InstanceWire", into = "InstanceWire")]
 pub struct Instance {
     pub(crate) id: InstanceId,
     pub(crate) engine: Engine,
-    pub(crate) engine_version: CompactString,
     pub(crate) storage: StorageType,
     pub(crate) kind: InstanceKind,
     pub(crate) status: InstanceStatus,
     pub(crate) lock: LockMode,
     pub(crate) category: Category,
-    pub(crate) region: CompactString,
-    pub(crate) account_id: CompactString,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub(crate) tags: Vec<(CompactString, CompactString)>,
-    pub(crate) databases: Vec<Database>,
-    /// `BackupDurationSeconds` of this instance; `None` uses the simulation's default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) backup_duration_seconds: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) policy: Option<BackupPolicy>,
+    /// `BackupDurationSeconds` of this instance; `None` uses the simulation's default.
+    pub(crate) backup_duration_seconds: Option<u32>,
     /// The next automatic start (T-5), kept with the policy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) next_auto_start: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) active_job: Option<ActiveJob>,
     /// Ended jobs and their sets, in the order they ended.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(crate) history: Vec<JobRecord>,
-    /// CB-A3: the start and databases of the last successful full backup (SQL Server).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) last_full: Option<FullBackupMark>,
-    #[serde(default)]
     pub(crate) quota: QuotaLedger,
+    pub(crate) databases: Vec<Database>,
+    /// Everything else; `None` while every field of it has its default.
+    pub(crate) details: Option<Box<InstanceDetails>>,
+}
+
+/// The fields of an instance that the backup rules read rarely or never.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct InstanceDetails {
+    /// `None`: the engine's default version.
+    engine_version: Option<CompactString>,
+    region: CompactString,
+    account_id: CompactString,
+    tags: Vec<(CompactString, CompactString)>,
+    /// CB-A3: the start and databases of the last successful full backup (SQL Server).
+    last_full: Option<FullBackupMark>,
+    /// For an active SQL Server full backup: the database names when it started.
+    job_databases: Option<Vec<CompactString>>,
+}
+
+impl InstanceDetails {
+    /// Whether every field holds its default.
+    fn is_default(&self) -> bool {
+        self.engine_version.is_none()
+            && self.region == DEFAULT_REGION_ID
+            && self.account_id == DEFAULT_ACCOUNT_ID
+            && self.tags.is_empty()
+            && self.last_full.is_none()
+            && self.job_databases.is_none()
+    }
+}
+
+impl Default for InstanceDetails {
+    fn default() -> Self {
+        InstanceDetails {
+            engine_version: None,
+            region: CompactString::const_new(DEFAULT_REGION_ID),
+            account_id: CompactString::const_new(DEFAULT_ACCOUNT_ID),
+            tags: Vec::new(),
+            last_full: None,
+            job_databases: None,
+        }
+    }
+}
+
+/// The serialized form of an [`Instance`] (the state's JSON shape, docs/emulator.md).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct InstanceWire {
+    id: InstanceId,
+    engine: Engine,
+    engine_version: CompactString,
+    storage: StorageType,
+    kind: InstanceKind,
+    status: InstanceStatus,
+    lock: LockMode,
+    category: Category,
+    region: CompactString,
+    account_id: CompactString,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<(CompactString, CompactString)>,
+    databases: Vec<Database>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    backup_duration_seconds: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    policy: Option<BackupPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next_auto_start: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    active_job: Option<ActiveJob>,
+    /// For an active SQL Server full backup: the database names when it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    active_job_databases: Option<Vec<CompactString>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    history: Vec<JobRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_full: Option<FullBackupMark>,
+    #[serde(default)]
+    quota: QuotaLedger,
+}
+
+impl From<Instance> for InstanceWire {
+    fn from(i: Instance) -> InstanceWire {
+        let engine_version = CompactString::new(i.engine_version());
+        let d = i.details.map(|d| *d).unwrap_or_default();
+        InstanceWire {
+            id: i.id,
+            engine: i.engine,
+            engine_version,
+            storage: i.storage,
+            kind: i.kind,
+            status: i.status,
+            lock: i.lock,
+            category: i.category,
+            region: d.region,
+            account_id: d.account_id,
+            tags: d.tags,
+            databases: i.databases,
+            backup_duration_seconds: i.backup_duration_seconds,
+            policy: i.policy,
+            next_auto_start: i.next_auto_start,
+            active_job: i.active_job,
+            active_job_databases: d.job_databases,
+            history: i.history,
+            last_full: d.last_full,
+            quota: i.quota,
+        }
+    }
+}
+
+impl From<InstanceWire> for Instance {
+    fn from(w: InstanceWire) -> Instance {
+        let details = InstanceDetails {
+            engine_version: (w.engine_version != w.engine.default_version())
+                .then_some(w.engine_version),
+            region: w.region,
+            account_id: w.account_id,
+            tags: w.tags,
+            last_full: w.last_full,
+            job_databases: w.active_job_databases,
+        };
+        Instance {
+            id: w.id,
+            engine: w.engine,
+            storage: w.storage,
+            kind: w.kind,
+            status: w.status,
+            lock: w.lock,
+            category: w.category,
+            policy: w.policy,
+            backup_duration_seconds: w.backup_duration_seconds,
+            next_auto_start: w.next_auto_start,
+            active_job: w.active_job,
+            history: w.history,
+            quota: w.quota,
+            databases: w.databases,
+            details: (!details.is_default()).then(|| Box::new(details)),
+        }
+    }
 }
 
 /// Where the last successful full backup of an instance started, and what it held.
@@ -109,7 +238,14 @@ impl Instance {
     }
     /// `EngineVersion`.
     pub fn engine_version(&self) -> &str {
-        &self.engine_version
+        match self
+            .details
+            .as_deref()
+            .and_then(|d| d.engine_version.as_deref())
+        {
+            Some(version) => version,
+            None => self.engine.default_version(),
+        }
     }
     /// `DBInstanceStorageType`.
     pub fn storage(&self) -> StorageType {
@@ -133,15 +269,19 @@ impl Instance {
     }
     /// `RegionId`.
     pub fn region(&self) -> &str {
-        &self.region
+        self.details
+            .as_deref()
+            .map_or(DEFAULT_REGION_ID, |d| &d.region)
     }
     /// `AccountId` of the owner.
     pub fn account_id(&self) -> &str {
-        &self.account_id
+        self.details
+            .as_deref()
+            .map_or(DEFAULT_ACCOUNT_ID, |d| &d.account_id)
     }
     /// `Tags`, in the order given.
     pub fn tags(&self) -> &[(CompactString, CompactString)] {
-        &self.tags
+        self.details.as_deref().map_or(&[], |d| &d.tags)
     }
     /// The databases.
     pub fn databases(&self) -> &[Database] {
@@ -166,6 +306,53 @@ impl Instance {
     /// The quota ledger.
     pub fn quota(&self) -> &QuotaLedger {
         &self.quota
+    }
+    /// CB-A3: the last successful full backup (SQL Server), if any.
+    pub(crate) fn last_full(&self) -> Option<&FullBackupMark> {
+        self.details.as_deref().and_then(|d| d.last_full.as_ref())
+    }
+    /// The details, created with their defaults if absent.
+    pub(crate) fn details_mut(&mut self) -> &mut InstanceDetails {
+        self.details.get_or_insert_with(Default::default)
+    }
+    /// Sets `Tags`.
+    pub(crate) fn set_tags(&mut self, tags: Vec<(String, String)>) {
+        let tags: Vec<_> = tags
+            .into_iter()
+            .map(|(k, v)| (CompactString::new(k), CompactString::new(v)))
+            .collect();
+        if !tags.is_empty() || self.details.is_some() {
+            self.details_mut().tags = tags;
+            self.tidy_details();
+        }
+    }
+    /// Records the database names at the start of a SQL Server full backup (CB-A3).
+    pub(crate) fn set_job_databases(&mut self, names: Option<Vec<CompactString>>) {
+        if names.is_some() || self.details.is_some() {
+            self.details_mut().job_databases = names;
+            self.tidy_details();
+        }
+    }
+    /// Takes the database names recorded at the start of the active job.
+    pub(crate) fn take_job_databases(&mut self) -> Option<Vec<CompactString>> {
+        let names = self.details.as_deref_mut()?.job_databases.take()?;
+        self.tidy_details();
+        Some(names)
+    }
+    /// Drops the details when every field holds its default, so that equal instances
+    /// compare equal whatever their past (and as they deserialize).
+    fn tidy_details(&mut self) {
+        if self
+            .details
+            .as_deref()
+            .is_some_and(InstanceDetails::is_default)
+        {
+            self.details = None;
+        }
+    }
+    /// Sets the last successful full backup (CB-A3).
+    pub(crate) fn set_last_full(&mut self, mark: FullBackupMark) {
+        self.details_mut().last_full = Some(mark);
     }
     /// Whether the last ended job failed (CB-A3).
     pub fn last_job_failed(&self) -> bool {
@@ -368,31 +555,35 @@ impl InstanceSpec {
         if region.is_empty() || region.len() > 64 {
             return Err(InvalidField::new("RegionId", "must be 1-64 bytes"));
         }
-        Ok(Instance {
+        let mut instance = Instance {
             id: self.id,
             engine: self.engine,
-            engine_version: CompactString::new(engine_version),
             storage,
             kind: self.kind,
             status: self.status,
             lock: self.lock,
             category: self.category,
-            region: CompactString::new(region),
-            account_id: CompactString::new(account_id),
-            tags: self
-                .tags
-                .into_iter()
-                .map(|(k, v)| (CompactString::new(k), CompactString::new(v)))
-                .collect(),
-            databases: self.databases,
-            backup_duration_seconds: self.backup_duration_seconds,
             next_auto_start: self.policy.and_then(|p| p.next_start_after(now)),
             policy: self.policy,
+            backup_duration_seconds: self.backup_duration_seconds,
             active_job: None,
             history: Vec::new(),
-            last_full: None,
             quota: QuotaLedger::default(),
-        })
+            databases: self.databases,
+            details: None,
+        };
+        let details = InstanceDetails {
+            engine_version: (engine_version != self.engine.default_version())
+                .then(|| CompactString::new(engine_version)),
+            region: CompactString::new(region),
+            account_id: CompactString::new(account_id),
+            ..InstanceDetails::default()
+        };
+        if !details.is_default() {
+            instance.details = Some(Box::new(details));
+        }
+        instance.set_tags(self.tags);
+        Ok(instance)
     }
 }
 

@@ -5,7 +5,6 @@
 //! is deleted. Only the `Finished` boundary is contractual (T-2); the phases in between
 //! share the duration as [`ActiveJob::status_at`] documents.
 
-use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{BackupId, BackupJobId};
@@ -13,7 +12,7 @@ use crate::time::{Timestamp, MILLIS_PER_SECOND};
 use crate::vocab::{BackupMethod, BackupMode, BackupType, JobStatus, SetStatus};
 
 /// A job that has not ended: it blocks `CreateBackup` (CB-16) until `started + duration`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ActiveJob {
     /// `BackupJobId`.
@@ -30,9 +29,6 @@ pub struct ActiveJob {
     pub started: Timestamp,
     /// How long it takes, in seconds (> 0).
     pub duration_seconds: u32,
-    /// For SQL Server full backups: the database names at start (CB-A3's "database added").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub databases_at_start: Option<Vec<CompactString>>,
 }
 
 impl ActiveJob {
@@ -139,7 +135,6 @@ mod tests {
             backup_type: BackupType::FullBackup,
             started: Timestamp::parse_rfc3339("2026-04-01T08:00:00Z").unwrap(),
             duration_seconds,
-            databases_at_start: None,
         }
     }
 

@@ -59,6 +59,7 @@ pub mod error;
 pub mod fleet;
 pub mod ids;
 pub mod instance;
+pub mod instances;
 pub mod job;
 pub mod ops;
 pub mod policy;

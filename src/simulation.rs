@@ -15,15 +15,14 @@ use serde::{Deserialize, Serialize};
 use compact_str::CompactString;
 
 use crate::authz::Identity;
-use crate::ids::{BackupId, BackupJobId, InstanceId, RequestId, FIRST_BACKUP_ID, FIRST_JOB_ID};
+use crate::ids::{BackupId, BackupJobId, RequestId, FIRST_BACKUP_ID, FIRST_JOB_ID};
 use crate::instance::{FullBackupMark, Instance};
 use crate::job::{backup_size, ActiveJob, JobRecord};
 use crate::settings::Settings;
 use crate::time::{Timestamp, MILLIS_PER_HOUR};
 use crate::vocab::{BackupMethod, BackupMode, BackupType, Engine, SetStatus};
 
-/// The instances of a simulation, in creation order, hashed with a fixed-seed hasher.
-pub type InstanceMap = IndexMap<InstanceId, Instance, FxBuildHasher>;
+pub use crate::instances::InstanceMap;
 
 /// The default start of a simulation, 2026-01-01T00:00:00Z.
 pub const DEFAULT_START: Timestamp = Timestamp::clamped(1_767_225_600_000);
@@ -99,6 +98,18 @@ impl Simulation {
             answers: 0,
             scope: None,
         }
+    }
+
+    /// Makes this simulation what `Simulation::new(settings, start)` gives, keeping the
+    /// memory of its instance table for the next instances (the fleet runner's reuse).
+    pub(crate) fn reset(&mut self, settings: Settings, start: Timestamp) {
+        self.settings = settings;
+        self.clock = start;
+        self.instances.clear();
+        self.ids = IdCounters::default();
+        self.identities.clear();
+        self.answers = 0;
+        self.scope = None;
     }
 
     /// The settings in force.
@@ -212,7 +223,7 @@ pub(crate) fn visible<'a>(
 ) -> Option<&'a mut Instance> {
     instances
         .get_mut(id)
-        .filter(|instance| scope.is_none_or(|account| instance.account_id == account))
+        .filter(|instance| scope.is_none_or(|account| instance.account_id() == account))
 }
 
 /// The invariants of one instance, given the counters.
@@ -330,7 +341,7 @@ fn start_automatic(
 /// full backup, or it started more than 72 hours before `now`, or a database was added
 /// since it started, or the last job failed; otherwise `IncrementalBackup`.
 pub(crate) fn sql_server_auto_type(instance: &Instance, now: Timestamp) -> BackupType {
-    let Some(full) = &instance.last_full else {
+    let Some(full) = instance.last_full() else {
         return BackupType::FullBackup;
     };
     let too_old = now.as_millis() - full.started.as_millis() > 72 * MILLIS_PER_HOUR;
@@ -362,6 +373,7 @@ pub(crate) fn start_job(
     let databases_at_start = (instance.engine == Engine::SqlServer
         && backup_type == BackupType::FullBackup)
         .then(|| instance.databases.iter().map(|d| d.name.clone()).collect());
+    instance.set_job_databases(databases_at_start);
     instance.active_job = Some(ActiveJob {
         id,
         backup_id,
@@ -372,7 +384,6 @@ pub(crate) fn start_job(
         duration_seconds: instance
             .backup_duration_seconds
             .unwrap_or(settings.backup_duration_seconds),
-        databases_at_start,
     });
     id
 }
@@ -387,9 +398,9 @@ pub(crate) fn end_job(
     let Some(job) = instance.active_job.take() else {
         return;
     };
-    if outcome == SetStatus::Success && job.backup_type == BackupType::FullBackup {
-        if let Some(databases) = job.databases_at_start {
-            instance.last_full = Some(FullBackupMark {
+    if let Some(databases) = instance.take_job_databases() {
+        if outcome == SetStatus::Success && job.backup_type == BackupType::FullBackup {
+            instance.set_last_full(FullBackupMark {
                 started: job.started,
                 databases,
             });

@@ -113,7 +113,7 @@ impl Simulation {
         let own = self
             .instances
             .get(id)
-            .filter(|i| i.account_id == identity.account_id);
+            .filter(|i| i.account_id() == identity.account_id);
         let region = match own {
             Some(instance) => instance.region(),
             None => region_id

@@ -136,8 +136,9 @@ pub fn run_range<M: ClientMix>(
 ) -> Tally {
     let mut tally = Tally::new(settings.days);
     let mut unreported = 0;
+    let mut sim = Simulation::default();
     for index in range {
-        run_instance(settings, clients, index, &mut tally);
+        run_instance_in(&mut sim, settings, clients, index, &mut tally);
         unreported += 1;
         if unreported == 1024 {
             progress(unreported);
@@ -157,13 +158,25 @@ pub fn run_instance<M: ClientMix>(
     index: u64,
     tally: &mut Tally,
 ) {
+    run_instance_in(&mut Simulation::default(), settings, clients, index, tally);
+}
+
+/// [`run_instance`] in `sim`, which is first made a fresh simulation of this instance
+/// alone (its memory is reused from instance to instance).
+fn run_instance_in<M: ClientMix>(
+    sim: &mut Simulation,
+    settings: &FleetSettings,
+    clients: &M,
+    index: u64,
+    tally: &mut Tally,
+) {
     tally.instances += 1;
     let spec = settings.mix.spec(settings.seed, index);
     let engine = spec.engine;
     let id = spec.id.clone();
     let id = id.as_str();
     let (start, end) = (settings.start, settings.end());
-    let mut sim = Simulation::new(
+    sim.reset(
         Settings {
             seed: settings.seed,
             ..settings.simulation.clone()
@@ -200,7 +213,7 @@ pub fn run_instance<M: ClientMix>(
         }
         let request_day = settings.day_of(request.at);
         if request_day != day {
-            forget_counted(&mut sim, id, engine, request.at, retain, tally);
+            forget_counted(sim, id, engine, request.at, retain, tally);
             (day, sent_today) = (request_day, 0);
         }
         sent_today += 1;

@@ -3,8 +3,6 @@
 
 use std::borrow::Cow;
 
-use compact_str::CompactString;
-
 use crate::error::{ErrorCode, WireError};
 use crate::ids::BackupJobId;
 use crate::instance::{
@@ -111,7 +109,7 @@ impl Simulation {
             });
         }
         let instance = spec.build(now)?;
-        self.instances.insert(instance.id.clone(), instance);
+        self.instances.insert(instance);
         Ok(())
     }
 
@@ -158,10 +156,7 @@ impl Simulation {
             instance.backup_duration_seconds = Some(seconds);
         }
         if let Some(tags) = changes.tags {
-            instance.tags = tags
-                .into_iter()
-                .map(|(k, v)| (CompactString::new(k), CompactString::new(v)))
-                .collect();
+            instance.set_tags(tags);
         }
         self.debug_check(id);
         Ok(())

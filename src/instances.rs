@@ -1,0 +1,186 @@
+//! [`InstanceMap`]: the instances of a simulation, in creation order, found by id.
+//!
+//! A hash table of 32-bit positions into a vector of instances. Each instance holds its
+//! own id, so a lookup hashes the id (FxHash, fixed seed: deterministic on every
+//! machine), probes the table and compares the id stored in the instance itself: no
+//! second copy of the key, no stored hash, and the vector grows as vectors do rather
+//! than to the table's capacity (docs/architecture.md, docs/performance.md).
+
+use std::fmt;
+
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::ids::InstanceId;
+use crate::instance::Instance;
+
+/// The instances of a simulation, in creation order, by `DBInstanceId`.
+#[derive(Clone, Default)]
+pub struct InstanceMap {
+    /// Positions in `records`, hashed by the id of the instance there.
+    index: HashTable<u32>,
+    records: Vec<Instance>,
+}
+
+/// The hash of an id (FxHash: fast, and the same on every machine).
+fn hash(id: &str) -> u64 {
+    FxBuildHasher.hash_one(id)
+}
+
+impl InstanceMap {
+    /// How many instances.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        let records = &self.records;
+        if let [only] = records.as_slice() {
+            // One instance (a fleet runner's simulation): no hashing.
+            return (only.id.as_str() == id).then_some(0);
+        }
+        self.index
+            .find(hash(id), |&at| records[at as usize].id.as_str() == id)
+            .map(|&at| at as usize)
+    }
+
+    /// The instance `id`.
+    pub fn get(&self, id: &str) -> Option<&Instance> {
+        self.position(id).map(|at| &self.records[at])
+    }
+
+    /// The instance `id`, to change it.
+    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut Instance> {
+        self.position(id).map(|at| &mut self.records[at])
+    }
+
+    /// Whether an instance `id` exists.
+    pub fn contains_key(&self, id: &str) -> bool {
+        self.position(id).is_some()
+    }
+
+    /// Adds `instance` last, or replaces the instance of the same id in its place.
+    pub(crate) fn insert(&mut self, instance: Instance) {
+        if let Some(at) = self.position(instance.id.as_str()) {
+            self.records[at] = instance;
+            return;
+        }
+        let at =
+            u32::try_from(self.records.len()).expect("fewer than 2^32 instances in one simulation");
+        let records = &self.records;
+        self.index
+            .insert_unique(hash(instance.id.as_str()), at, |&i| {
+                hash(records[i as usize].id.as_str())
+            });
+        self.records.push(instance);
+    }
+
+    /// Removes every instance, keeping the memory for the next ones.
+    pub(crate) fn clear(&mut self) {
+        self.index.clear();
+        self.records.clear();
+    }
+
+    /// The instances, in creation order.
+    pub fn values(&self) -> std::slice::Iter<'_, Instance> {
+        self.records.iter()
+    }
+
+    /// The instances, in creation order, to change them.
+    pub(crate) fn values_mut(&mut self) -> std::slice::IterMut<'_, Instance> {
+        self.records.iter_mut()
+    }
+
+    /// The ids, in creation order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &InstanceId> {
+        self.records.iter().map(|i| &i.id)
+    }
+
+    /// `(id, instance)` pairs, in creation order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&InstanceId, &Instance)> {
+        self.records.iter().map(|i| (&i.id, i))
+    }
+
+    /// Bytes this map holds beyond its own struct, by capacity (the instances' own
+    /// heap parts not included).
+    pub fn table_bytes(&self) -> usize {
+        self.index.capacity() * (std::mem::size_of::<u32>() + 1)
+            + self.records.capacity() * std::mem::size_of::<Instance>()
+    }
+}
+
+impl<'a> IntoIterator for &'a InstanceMap {
+    type Item = (&'a InstanceId, &'a Instance);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, Instance>, fn(&'a Instance) -> Self::Item>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        fn pair(i: &Instance) -> (&InstanceId, &Instance) {
+            (&i.id, i)
+        }
+        self.records
+            .iter()
+            .map(pair as fn(&'a Instance) -> Self::Item)
+    }
+}
+
+/// Equal when the same instances are in the same order.
+impl PartialEq for InstanceMap {
+    fn eq(&self, other: &Self) -> bool {
+        self.records == other.records
+    }
+}
+
+impl Eq for InstanceMap {}
+
+impl fmt::Debug for InstanceMap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// A JSON object from id to instance, in creation order.
+impl Serialize for InstanceMap {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (id, instance) in self {
+            map.serialize_entry(id, instance)?;
+        }
+        map.end()
+    }
+}
+
+/// Refuses an instance listed under a key other than its own id.
+impl<'de> Deserialize<'de> for InstanceMap {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MapVisitor;
+        impl<'de> Visitor<'de> for MapVisitor {
+            type Value = InstanceMap;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map from DBInstanceId to instance")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<InstanceMap, A::Error> {
+                let mut map = InstanceMap::default();
+                while let Some((key, instance)) = access.next_entry::<InstanceId, Instance>()? {
+                    if key != instance.id {
+                        return Err(serde::de::Error::custom(format!(
+                            "instance {key} is stored under another id"
+                        )));
+                    }
+                    map.insert(instance);
+                }
+                Ok(map)
+            }
+        }
+        deserializer.deserialize_map(MapVisitor)
+    }
+}
