@@ -71,10 +71,11 @@ pub struct DecodedRequest<'a> {
     pub headers: &'a HeaderMap,
     /// The raw body (V3 hashes it).
     pub body: &'a [u8],
-    /// The query string's parameters (V3 signs these).
-    pub query: Params,
     /// Query and form-body parameters merged, the body winning (V1 signs these).
     pub params: Params,
+    /// The query string's own parameters, kept apart only when a form body was merged in
+    /// (otherwise they are `params`): see [`DecodedRequest::query`].
+    form_query: Option<Params>,
 }
 
 impl<'a> DecodedRequest<'a> {
@@ -87,18 +88,26 @@ impl<'a> DecodedRequest<'a> {
         body: &'a [u8],
     ) -> Result<DecodedRequest<'a>, GatewayError> {
         let query = Params::decode(raw_query)?;
-        let params = if is_form(headers) {
-            Params::merge(query.clone(), Params::decode(body)?)
+        let (params, form_query) = if is_form(headers) {
+            (
+                Params::merge(query.clone(), Params::decode(body)?),
+                Some(query),
+            )
         } else {
-            query.clone()
+            (query, None)
         };
         Ok(DecodedRequest {
             method,
             headers,
             body,
-            query,
             params,
+            form_query,
         })
+    }
+
+    /// The query string's parameters (V3 signs these).
+    pub fn query(&self) -> &Params {
+        self.form_query.as_ref().unwrap_or(&self.params)
     }
 
     /// The format the request asks for (`Format=XML`, any case), for its answer and for its
@@ -300,10 +309,7 @@ fn check_timestamp(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Gatew
 }
 
 fn action_params(params: &Params, access_key_id: &str, caller: &Caller) -> Params {
-    let mut out = params.clone();
-    for name in PROTOCOL_PARAMS {
-        out.remove(name);
-    }
+    let mut out = params.without(&PROTOCOL_PARAMS);
     if let Caller::Identity { .. } = caller {
         out.insert("AccessKeyId", access_key_id);
     }
@@ -414,7 +420,7 @@ fn verify_v3<K: SecretStore + ?Sized>(
     let key = known_key(keys, access_key_id)?;
     let body_hash = sign_v3::payload_hash(req.body);
     let canonical =
-        sign_v3::canonical_request(req.method, &req.query, req.headers, &names, &body_hash);
+        sign_v3::canonical_request(req.method, req.query(), req.headers, &names, &body_hash);
     let string_to_sign = sign_v3::string_to_sign(&canonical);
     let hash_matches = req
         .headers

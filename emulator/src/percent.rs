@@ -1,21 +1,31 @@
 //! The RFC 3986 `percentEncode` both signature versions use (notes section 8.2 step 3):
 //! UTF-8 bytes, `A-Z a-z 0-9 - _ . ~` kept, every other byte as `%XY` in upper-case hex.
 
-use std::fmt::Write as _;
+const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+/// Whether `b` is an RFC 3986 unreserved character (kept as it is).
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
 
-/// Every byte except the RFC 3986 unreserved characters.
-const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// Appends `percentEncode(s)` to `out`.
+/// Appends `percentEncode(s)` to `out`: runs of unreserved characters copied whole, into
+/// space reserved once (the load profile showed the `fmt`-based encoder among the server's
+/// top costs).
 pub(crate) fn push_encoded(out: &mut String, s: &str) {
-    // Writing into a String cannot fail.
-    let _ = write!(out, "{}", utf8_percent_encode(s, RESERVED));
+    out.reserve(s.len() + s.len() / 2);
+    let mut run_start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if is_unreserved(b) {
+            continue;
+        }
+        // `get` never panics; the run is ASCII, so its bounds are character boundaries.
+        out.push_str(s.get(run_start..i).unwrap_or_default());
+        out.push('%');
+        out.push(char::from(UPPER_HEX[usize::from(b >> 4)]));
+        out.push(char::from(UPPER_HEX[usize::from(b & 0x0f)]));
+        run_start = i + 1;
+    }
+    out.push_str(s.get(run_start..).unwrap_or_default());
 }
 
 /// `percentEncode(s)`.
@@ -30,7 +40,8 @@ pub fn encode(s: &str) -> String {
 pub fn canonical_query<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
     let mut sorted: Vec<(&str, &str)> = pairs.collect();
     sorted.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut out = String::new();
+    let raw: usize = sorted.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut out = String::with_capacity(raw + raw / 2);
     for (i, (name, value)) in sorted.into_iter().enumerate() {
         if i > 0 {
             out.push('&');
