@@ -155,9 +155,18 @@ fn create_backup_error_variants_cb1_to_cb17() {
             row("Exceeded.BackupTimes", 403, "The backup times exceeds."),
         ),
     ];
-    for (error, expected) in cases {
-        assert_eq!(wire(&error), expected, "{error:?}");
+    for (error, expected) in &cases {
+        assert_eq!(&wire(error), expected, "{error:?}");
+        assert!(
+            CreateBackupError::CODES.contains(&error.error_code()),
+            "{error:?} is missing from CODES"
+        );
     }
+    let used: Vec<ErrorCode> = cases.iter().map(|(e, _)| e.error_code()).collect();
+    assert!(
+        CreateBackupError::CODES.iter().all(|c| used.contains(c)),
+        "CODES lists a row no variant answers"
+    );
 }
 
 #[test]

@@ -10,9 +10,9 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rds_backup_sim::error::ErrorCode;
+
 use rds_backup_sim::fleet::{run_fleet, shard_range, DefaultClients, FleetReport, FleetSettings};
-use rds_backup_sim::{Engine, Timestamp};
+use rds_backup_sim::{CreateBackupError, Engine, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// The longest run `--days` accepts (ten years).
@@ -255,23 +255,6 @@ impl Progress {
     }
 }
 
-/// Every code `CreateBackup` can answer, in the order of its checks.
-const CREATE_BACKUP_CODES: [ErrorCode; 13] = [
-    ErrorCode::RequiredParamNotFound,
-    ErrorCode::InvalidBackupMethod,
-    ErrorCode::BackupTypeNotSupport,
-    ErrorCode::ParametersInvalid,
-    ErrorCode::InvalidDbNameFormat,
-    ErrorCode::CreateBackupInstanceNotFound,
-    ErrorCode::ReadOnlyInstance,
-    ErrorCode::IncorrectInstanceType,
-    ErrorCode::IncorrectInstanceState,
-    ErrorCode::IncorrectLockMode,
-    ErrorCode::DatabaseNotFound,
-    ErrorCode::BackupJobExists,
-    ErrorCode::ExceededBackupTimes,
-];
-
 fn percent(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         0.0
@@ -333,16 +316,16 @@ pub fn text_report(report: &JsonReport) -> String {
         percent(rejected, c.requests)
     );
     let mut listed = std::collections::BTreeSet::new();
-    for code in CREATE_BACKUP_CODES {
+    for code in CreateBackupError::CODES {
         let spec = code.spec();
         if listed.insert(spec.code) {
             let n = c.rejected.get(spec.code).copied().unwrap_or(0);
-            let _ = writeln!(t, "  {:<40} {:>12}", spec.code, n);
+            let _ = writeln!(t, "  {:<46} {:>12}", spec.code, n);
         }
     }
     for (code, n) in &c.rejected {
         if listed.insert(code.as_str()) {
-            let _ = writeln!(t, "  {code:<40} {n:>12}");
+            let _ = writeln!(t, "  {code:<46} {n:>12}");
         }
     }
     let _ = writeln!(

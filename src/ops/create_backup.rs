@@ -136,6 +136,26 @@ pub enum CreateBackupError {
     QuotaExceeded(QuotaExceeded),
 }
 
+impl CreateBackupError {
+    /// Every row `CreateBackup` answers with, in the order of its checks (CB-1 … CB-17;
+    /// T-1's `Sim.TimeWentBackwards` aside). Rows shared by several checks appear once.
+    pub const CODES: &'static [ErrorCode] = &[
+        ErrorCode::RequiredParamNotFound,
+        ErrorCode::InvalidBackupMethod,
+        ErrorCode::BackupTypeNotSupport,
+        ErrorCode::ParametersInvalid,
+        ErrorCode::InvalidDbNameFormat,
+        ErrorCode::CreateBackupInstanceNotFound,
+        ErrorCode::ReadOnlyInstance,
+        ErrorCode::IncorrectInstanceType,
+        ErrorCode::IncorrectInstanceState,
+        ErrorCode::IncorrectLockMode,
+        ErrorCode::DatabaseNotFound,
+        ErrorCode::BackupJobExists,
+        ErrorCode::ExceededBackupTimes,
+    ];
+}
+
 impl WireError for CreateBackupError {
     fn error_code(&self) -> ErrorCode {
         match self {
