@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{owned, present};
+use super::present;
 use crate::error::{ErrorCode, WireError};
 use crate::policy::{BackupPolicy, PolicyError};
 use crate::simulation::{Simulation, TimeWentBackwards};
@@ -91,11 +91,12 @@ impl Simulation {
         request: &ModifyBackupPolicyRequest<'_>,
         now: Timestamp,
     ) -> Result<(), BackupPolicyError> {
-        self.advance_to(now)?;
-        let id = present(request.db_instance_id).ok_or(BackupPolicyError::MissingInstanceId)?;
-        let instance = self
-            .settled_instance(id)
-            .ok_or_else(|| BackupPolicyError::ModifyInstanceNotFound { id: owned(id) })?;
+        let instance = self.instance_for(
+            request.db_instance_id,
+            now,
+            BackupPolicyError::MissingInstanceId,
+            |id| BackupPolicyError::ModifyInstanceNotFound { id },
+        )?;
         if instance.kind == InstanceKind::Readonly {
             return Err(BackupPolicyError::ReadOnlyInstance);
         }
@@ -109,7 +110,7 @@ impl Simulation {
         };
         instance.next_auto_start = policy.next_start_after(now);
         instance.policy = Some(policy);
-        self.debug_check(id);
+        self.debug_check(request.db_instance_id.unwrap_or_default());
         Ok(())
     }
 
@@ -119,11 +120,12 @@ impl Simulation {
         db_instance_id: Option<&str>,
         now: Timestamp,
     ) -> Result<PolicyView, BackupPolicyError> {
-        self.advance_to(now)?;
-        let id = present(db_instance_id).ok_or(BackupPolicyError::MissingInstanceId)?;
-        let instance = self
-            .settled_instance(id)
-            .ok_or_else(|| BackupPolicyError::DescribeInstanceNotFound { id: owned(id) })?;
+        let instance = self.instance_for(
+            db_instance_id,
+            now,
+            BackupPolicyError::MissingInstanceId,
+            |id| BackupPolicyError::DescribeInstanceNotFound { id },
+        )?;
         Ok(PolicyView {
             policy: instance.policy,
             next_start: instance.next_auto_start,

@@ -103,11 +103,12 @@ impl Simulation {
         request: &DeleteBackupRequest<'_>,
         now: Timestamp,
     ) -> Result<(), DeleteBackupError> {
-        self.advance_to(now)?;
-        let id = present(request.db_instance_id).ok_or(DeleteBackupError::MissingInstanceId)?;
-        let instance = self
-            .settled_instance(id)
-            .ok_or_else(|| DeleteBackupError::InstanceNotFound { id: owned(id) })?;
+        let instance = self.instance_for(
+            request.db_instance_id,
+            now,
+            DeleteBackupError::MissingInstanceId,
+            |id| DeleteBackupError::InstanceNotFound { id },
+        )?;
         if instance.kind == InstanceKind::Readonly {
             return Err(DeleteBackupError::ReadOnlyInstance);
         }
@@ -143,7 +144,7 @@ impl Simulation {
         for position in positions {
             instance.history[position].set_deleted = true;
         }
-        self.debug_check(id);
+        self.debug_check(request.db_instance_id.unwrap_or_default());
         Ok(())
     }
 }

@@ -112,12 +112,12 @@ impl Simulation {
         request: &DescribeBackupTasksRequest<'_>,
         now: Timestamp,
     ) -> Result<Vec<JobView>, DescribeBackupTasksError> {
-        self.advance_to(now)?;
-        let id =
-            present(request.db_instance_id).ok_or(DescribeBackupTasksError::MissingInstanceId)?;
-        let instance = self
-            .settled_instance(id)
-            .ok_or_else(|| DescribeBackupTasksError::InstanceNotFound { id: owned(id) })?;
+        let instance = self.instance_for(
+            request.db_instance_id,
+            now,
+            DescribeBackupTasksError::MissingInstanceId,
+            |id| DescribeBackupTasksError::InstanceNotFound { id },
+        )?;
         if instance.kind == InstanceKind::Readonly {
             return Err(DescribeBackupTasksError::ReadOnlyInstance);
         }

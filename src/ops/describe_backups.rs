@@ -217,17 +217,13 @@ impl Simulation {
         request: &DescribeBackupsRequest<'_>,
         now: Timestamp,
     ) -> Result<BackupsPage<'_>, DescribeBackupsError> {
-        self.advance_to(now)?;
-        let id = present(request.db_instance_id).ok_or(DescribeBackupsError::MissingInstanceId)?;
-        if self.settled_instance(id).is_none() {
-            return Err(DescribeBackupsError::InstanceNotFound { id: owned(id) });
-        }
+        let instance: &crate::Instance = self.instance_for(
+            request.db_instance_id,
+            now,
+            DescribeBackupsError::MissingInstanceId,
+            |id| DescribeBackupsError::InstanceNotFound { id },
+        )?;
         let filters = parse_filters(request)?;
-        let Some(instance) =
-            crate::simulation::visible(&mut self.instances, self.scope.as_deref(), id)
-        else {
-            return Err(DescribeBackupsError::InstanceNotFound { id: owned(id) });
-        };
         let mut sets: Vec<&JobRecord> = instance
             .history
             .iter()

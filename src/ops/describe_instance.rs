@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-use super::{owned, present};
 use crate::error::{ErrorCode, WireError};
 use crate::instance::Instance;
 use crate::simulation::{Simulation, TimeWentBackwards};
@@ -50,11 +49,12 @@ impl Simulation {
         db_instance_id: Option<&str>,
         now: Timestamp,
     ) -> Result<&Instance, DescribeInstanceError> {
-        self.advance_to(now)?;
-        let id = present(db_instance_id).ok_or(DescribeInstanceError::MissingInstanceId)?;
-        match self.settled_instance(id) {
-            Some(instance) => Ok(instance),
-            None => Err(DescribeInstanceError::InstanceNotFound { id: owned(id) }),
-        }
+        let instance = self.instance_for(
+            db_instance_id,
+            now,
+            DescribeInstanceError::MissingInstanceId,
+            |id| DescribeInstanceError::InstanceNotFound { id },
+        )?;
+        Ok(instance)
     }
 }

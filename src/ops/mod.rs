@@ -20,6 +20,24 @@ pub(crate) fn owned(value: &str) -> String {
     crate::vocab::clip(value).to_owned()
 }
 
+impl crate::Simulation {
+    /// The prologue of every operation addressed to one instance: move the clock to `now`
+    /// (T-1), require `DBInstanceId`, and find the instance (visible to the caller,
+    /// settled to `now`). `missing` and `not_found` are the operation's own errors.
+    pub(crate) fn instance_for<E: From<crate::TimeWentBackwards>>(
+        &mut self,
+        id: Option<&str>,
+        now: crate::Timestamp,
+        missing: E,
+        not_found: fn(String) -> E,
+    ) -> Result<&mut crate::Instance, E> {
+        self.advance_to(now)?;
+        let id = present(id).ok_or(missing)?;
+        self.settled_instance(id)
+            .ok_or_else(|| not_found(owned(id)))
+    }
+}
+
 /// Declares the errors shared by the lookup-style operations, with their wire mapping.
 macro_rules! time_and_lookup_messages {
     ($ty:ty) => {
