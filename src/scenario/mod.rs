@@ -75,14 +75,18 @@ impl Scenario {
             Err(error) => Err(error),
             Ok(fields) => self.dispatch_line(&fields, now, is_first_line),
         };
-        Some(match answer {
-            Ok(answer) => answer,
-            Err(LineError {
-                code,
-                message,
-                extra,
-            }) => Answer::error(&mut self.sim, code, message, extra),
-        })
+        Some(self.finish(answer))
+    }
+
+    /// The answer, or the error answer of a refusal (which takes the next `RequestId`).
+    fn finish(&mut self, answer: Result<Answer, LineError>) -> Answer {
+        answer.unwrap_or_else(
+            |LineError {
+                 code,
+                 message,
+                 extra,
+             }| { Answer::error(&mut self.sim, code, message, extra) },
+        )
     }
 
     fn dispatch_line(
@@ -114,15 +118,8 @@ impl Scenario {
     /// acts as the root of the default account. (The emulator strips `AccessKeyId` for its
     /// own `--access-key` keys, which are root keys of the default account.)
     pub fn call_api(&mut self, action: &str, params: &[(&str, &str)], now: Timestamp) -> Answer {
-        let params = fields::Pairs(params);
-        match api::dispatch(&mut self.sim, action, &params, now) {
-            Ok(answer) => answer,
-            Err(LineError {
-                code,
-                message,
-                extra,
-            }) => Answer::error(&mut self.sim, code, message, extra),
-        }
+        let answer = api::dispatch(&mut self.sim, action, &fields::Pairs(params), now);
+        self.finish(answer)
     }
 
     /// Whether `action` is one of [`API_ACTIONS`].
