@@ -46,7 +46,11 @@ fn window_start(settings: &Settings, now: Timestamp) -> WindowStart {
 impl QuotaLedger {
     /// Acceptances that count in the window containing `now` under `settings`.
     pub fn used(&self, settings: &Settings, now: Timestamp) -> usize {
-        let first = match window_start(settings, now) {
+        self.used_from(window_start(settings, now))
+    }
+
+    fn used_from(&self, start: WindowStart) -> usize {
+        let first = match start {
             WindowStart::Inclusive(start) => self.accepted.partition_point(|&t| t < start),
             WindowStart::Exclusive(start) => self.accepted.partition_point(|&t| t <= start),
         };
@@ -54,29 +58,44 @@ impl QuotaLedger {
     }
 
     /// CB-17: whether one more manual backup is allowed at `now` (fewer than the limit used).
+    #[inline]
     pub fn allows(&self, settings: &Settings, now: Timestamp) -> Result<(), QuotaExceeded> {
-        let limit = u64::from(settings.daily_backup_limit);
-        if (self.accepted.len() as u64) < limit {
+        let limit = settings.daily_backup_limit;
+        let kept = self.accepted.len();
+        if (kept as u64) < u64::from(limit) {
             // Fewer kept acceptances than the limit: the window cannot hold more.
             return Ok(());
         }
-        let used = self.used(settings, now);
-        if (used as u64) < u64::from(settings.daily_backup_limit) {
-            Ok(())
-        } else {
+        let start = window_start(settings, now);
+        // The kept times are in order, so the window holds `limit` or more of them
+        // exactly when the `limit`-th latest counts: one comparison, no search. The count
+        // itself (for the refusal's context) is only searched for when refusing.
+        let full = limit == 0 || {
+            let at = self.accepted[kept - limit as usize];
+            match start {
+                WindowStart::Inclusive(start) => at >= start,
+                WindowStart::Exclusive(start) => at > start,
+            }
+        };
+        if full {
             Err(QuotaExceeded {
-                limit: settings.daily_backup_limit,
-                used: used as u64,
+                limit,
+                used: self.used_from(start) as u64,
             })
+        } else {
+            Ok(())
         }
     }
 
     /// CB-A2: records one acceptance at `now` (not earlier than any recorded one) and drops
     /// those that no window containing `now` or a later instant can hold.
+    #[inline]
     pub fn record(&mut self, now: Timestamp) {
         let horizon = now.saturating_add_millis(-MILLIS_PER_DAY);
-        let stale = self.accepted.partition_point(|&t| t <= horizon);
-        self.accepted.drain(..stale);
+        if self.accepted.first().is_some_and(|&t| t <= horizon) {
+            let stale = self.accepted.partition_point(|&t| t <= horizon);
+            self.accepted.drain(..stale);
+        }
         self.accepted.push(now);
     }
 
@@ -155,6 +174,34 @@ mod tests {
             ledger.allows(&two, now),
             Err(QuotaExceeded { limit: 2, used: 2 })
         );
+    }
+
+    #[test]
+    fn allows_agrees_with_counting_for_every_limit_window_and_instant() {
+        let base = at("2026-03-01T00:00:00Z");
+        let mut ledger = QuotaLedger::default();
+        for k in 0..30_i64 {
+            ledger.record(base.saturating_add_millis(k * 50 * MILLIS_PER_MINUTE));
+        }
+        for limit in 0..8 {
+            for window in [QuotaWindow::CalendarDay, QuotaWindow::Rolling24h] {
+                let settings = Settings {
+                    daily_backup_limit: limit,
+                    quota_window: window,
+                    ..Settings::default()
+                };
+                for step in 0..200_i64 {
+                    let now = base.saturating_add_millis(step * 10 * MILLIS_PER_MINUTE);
+                    let used = ledger.used(&settings, now) as u64;
+                    let expected = if used < u64::from(limit) {
+                        Ok(())
+                    } else {
+                        Err(QuotaExceeded { limit, used })
+                    };
+                    assert_eq!(ledger.allows(&settings, now), expected, "{limit} {window:?} {now}");
+                }
+            }
+        }
     }
 
     #[test]
