@@ -327,6 +327,7 @@ impl Instance {
         }
     }
     /// Records the database names at the start of a SQL Server full backup (CB-A3).
+    #[inline]
     pub(crate) fn set_job_databases(&mut self, names: Option<Vec<CompactString>>) {
         if names.is_some() || self.details.is_some() {
             self.details_mut().job_databases = names;
@@ -334,6 +335,7 @@ impl Instance {
         }
     }
     /// Takes the database names recorded at the start of the active job.
+    #[inline]
     pub(crate) fn take_job_databases(&mut self) -> Option<Vec<CompactString>> {
         let names = self.details.as_deref_mut()?.job_databases.take()?;
         self.tidy_details();

@@ -209,6 +209,7 @@ pub fn is_valid_db_name_parameter(name: &str) -> bool {
 }
 
 /// CB-1 … CB-5: the request's own syntax.
+#[inline]
 fn parse<'a>(request: &CreateBackupRequest<'a>) -> Result<Parsed<'a>, CreateBackupError> {
     let id = present(request.db_instance_id).ok_or(CreateBackupError::MissingInstanceId)?;
     let method = match present(request.backup_method) {
@@ -287,6 +288,7 @@ struct Decision {
 }
 
 /// CB-7 … CB-17 against the instance settled to `now`; CB-A3 for the type.
+#[inline]
 fn decide(
     parsed: &Parsed<'_>,
     instance: &Instance,
