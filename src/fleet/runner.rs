@@ -202,6 +202,9 @@ fn run_instance_in<M: ClientMix>(
     let mut limit_day = usize::MAX;
     let (mut day, mut sent_today) = (0usize, 0u32);
     let retain = i64::from(settings.retain_days) * MILLIS_PER_DAY;
+    // The day of the last request and its bounds: most requests fall on the same day as
+    // the one before, so the division of `day_of` runs about once a day.
+    let (mut cached_day, mut cached_from, mut cached_to) = (0usize, Timestamp::MAX, Timestamp::MIN);
     while let Some(request) = client.next_request() {
         if request.at >= end {
             break;
@@ -211,7 +214,16 @@ fn run_instance_in<M: ClientMix>(
             let _ = sim.fail_backup_job(id, at);
             pending_failure = None;
         }
-        let request_day = settings.day_of(request.at);
+        let request_day = if cached_from <= request.at && request.at < cached_to {
+            cached_day
+        } else {
+            cached_day = settings.day_of(request.at);
+            let from = start.saturating_add_millis(cached_day as i64 * MILLIS_PER_DAY);
+            // Instants before the start count as day 0 but lie outside its bounds, so
+            // they are recomputed each time.
+            (cached_from, cached_to) = (from, from.saturating_add_millis(MILLIS_PER_DAY));
+            cached_day
+        };
         if request_day != day {
             forget_counted(sim, id, engine, request.at, retain, tally);
             (day, sent_today) = (request_day, 0);
