@@ -198,7 +198,11 @@ mod tests {
                     } else {
                         Err(QuotaExceeded { limit, used })
                     };
-                    assert_eq!(ledger.allows(&settings, now), expected, "{limit} {window:?} {now}");
+                    assert_eq!(
+                        ledger.allows(&settings, now),
+                        expected,
+                        "{limit} {window:?} {now}"
+                    );
                 }
             }
         }

@@ -299,6 +299,7 @@ pub enum BuiltinClient {
 }
 
 impl Workload for BuiltinClient {
+    #[inline]
     fn next_request(&mut self) -> Option<PlannedRequest> {
         match self {
             BuiltinClient::Nightly(c) => c.next_request(),
@@ -308,6 +309,7 @@ impl Workload for BuiltinClient {
         }
     }
 
+    #[inline]
     fn on_answer(&mut self, request: &PlannedRequest, outcome: &Outcome) {
         match self {
             BuiltinClient::Nightly(c) => c.on_answer(request, outcome),

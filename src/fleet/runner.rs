@@ -205,7 +205,13 @@ fn run_instance_in<M: ClientMix>(
     // The day of the last request and its bounds: most requests fall on the same day as
     // the one before, so the division of `day_of` runs about once a day.
     let (mut cached_day, mut cached_from, mut cached_to) = (0usize, Timestamp::MAX, Timestamp::MIN);
-    while let Some(request) = client.next_request() {
+    loop {
+        // Borrowed where the client wrote it: moving it out of the `Option` would copy
+        // the whole request once more per decision.
+        let next = client.next_request();
+        let Some(request) = next.as_ref() else {
+            break;
+        };
         if request.at >= end {
             break;
         }
@@ -253,7 +259,7 @@ fn run_instance_in<M: ClientMix>(
                 tally.reject(request_day, code, first);
             }
         }
-        client.on_answer(&request, &outcome);
+        client.on_answer(request, &outcome);
     }
     if let Some(at) = pending_failure.filter(|at| *at < end) {
         let _ = sim.fail_backup_job(id, at);
