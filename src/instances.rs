@@ -43,6 +43,7 @@ impl InstanceMap {
         self.records.is_empty()
     }
 
+    #[inline]
     fn position(&self, id: &str) -> Option<usize> {
         let records = &self.records;
         if let [only] = records.as_slice() {
@@ -55,11 +56,13 @@ impl InstanceMap {
     }
 
     /// The instance `id`.
+    #[inline]
     pub fn get(&self, id: &str) -> Option<&Instance> {
         self.position(id).map(|at| &self.records[at])
     }
 
     /// The instance `id`, to change it.
+    #[inline]
     pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut Instance> {
         self.position(id).map(|at| &mut self.records[at])
     }

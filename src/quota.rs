@@ -94,7 +94,10 @@ impl QuotaLedger {
         let horizon = now.saturating_add_millis(-MILLIS_PER_DAY);
         if self.accepted.first().is_some_and(|&t| t <= horizon) {
             let stale = self.accepted.partition_point(|&t| t <= horizon);
-            self.accepted.drain(..stale);
+            // `Timestamp` is `Copy`: shifting the kept times down needs no `Drain`.
+            let kept = self.accepted.len() - stale;
+            self.accepted.copy_within(stale.., 0);
+            self.accepted.truncate(kept);
         }
         self.accepted.push(now);
     }
