@@ -102,10 +102,15 @@ impl BackupPolicy {
     pub fn next_start_after(&self, after: Timestamp) -> Option<Timestamp> {
         let day = after.day_number(0);
         let offset = i64::from(self.start_minute) * MILLIS_PER_MINUTE;
+        // The weekday of day `day` (1970-01-01, day 0, was a Thursday: 3 when Monday is
+        // 0). `offset` is less than a day, so each candidate falls on day `day + k`: its
+        // weekday follows without a division per candidate.
+        let first_weekday = (day + 3).rem_euclid(7);
         (0..=7).find_map(|k| {
             let start = (day + k).checked_mul(MILLIS_PER_DAY)?.checked_add(offset)?;
             let start = Timestamp::from_millis(start)?;
-            let weekday = start.weekday_from_monday();
+            let weekday = ((first_weekday + k) % 7) as u8;
+            debug_assert_eq!(weekday, start.weekday_from_monday());
             (start > after && self.days & (1 << weekday) != 0).then_some(start)
         })
     }
@@ -147,6 +152,51 @@ mod tests {
 
     fn at(text: &str) -> Timestamp {
         Timestamp::parse_rfc3339(text).unwrap()
+    }
+
+    #[test]
+    fn next_start_after_agrees_with_the_weekday_of_each_candidate() {
+        let days = [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ];
+        for (i, day) in days.iter().enumerate() {
+            for time in [
+                "00:00Z-01:00Z",
+                "13:37Z-14:00Z",
+                "23:59Z-23:59Z",
+                "23:00Z-23:59Z",
+            ] {
+                let Ok(policy) =
+                    BackupPolicy::parse(time, &format!("{day},{}", days[(i + 3) % 7]), 1)
+                else {
+                    continue;
+                };
+                for base in ["1969-12-25T05:00:00Z", "2026-02-27T23:30:00Z"] {
+                    for step in 0..400_i64 {
+                        let after = at(base).saturating_add_millis(step * 37 * MILLIS_PER_MINUTE);
+                        let offset = i64::from(policy.start_minute) * MILLIS_PER_MINUTE;
+                        let day0 = after.day_number(0);
+                        let expected = (0..=7).find_map(|k| {
+                            let start =
+                                Timestamp::from_millis((day0 + k) * MILLIS_PER_DAY + offset)?;
+                            let weekday = start.weekday_from_monday();
+                            (start > after && policy.days & (1 << weekday) != 0).then_some(start)
+                        });
+                        assert_eq!(
+                            policy.next_start_after(after),
+                            expected,
+                            "{time} {day} {after}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
