@@ -4,7 +4,8 @@
 //! ([`QuotaLedger`]). Every window the settings can describe (a calendar day at any
 //! offset, or the rolling 24 hours) contains `now` and is at most 24 hours long, so older
 //! acceptances can never count again and are dropped when a new one is recorded. A check
-//! is a binary search over at most the acceptances of one day: its cost does not grow with
+//! compares one kept time (the limit-th latest) with the window start, and only a refusal
+//! searches (at most the acceptances of one day) for its count: the cost does not grow with
 //! the instance's history, and a settings change re-reads the kept times under the
 //! new window.
 
