@@ -108,31 +108,27 @@ fn nonces_of_changes_survive_a_restart() {
     let mut c = s.client();
     s.create_instance(&mut c, "rm-n");
     let ts = s.timestamp();
-    let r = c
-        .v1(
-            &s.signer,
-            "POST",
-            "CreateBackup",
-            &[("DBInstanceId", "rm-n")],
-            "kept",
-            &ts,
-        )
-        .unwrap();
+    let r = s.v1_with(
+        &mut c,
+        "POST",
+        "CreateBackup",
+        &[("DBInstanceId", "rm-n")],
+        "kept",
+        &ts,
+    );
     assert_eq!(r.status, 200);
     s.stop();
     clock.advance(TimeDelta::minutes(5));
     let s = try_start_with_clock(&["--state-dir", d], clock.clone()).unwrap();
     let mut c = s.client();
-    let r = c
-        .v1(
-            &s.signer,
-            "POST",
-            "CreateBackup",
-            &[("DBInstanceId", "rm-n")],
-            "kept",
-            &ts,
-        )
-        .unwrap();
+    let r = s.v1_with(
+        &mut c,
+        "POST",
+        "CreateBackup",
+        &[("DBInstanceId", "rm-n")],
+        "kept",
+        &ts,
+    );
     assert_eq!(
         (r.status, r.code().as_deref()),
         (400, Some("SignatureNonceUsed"))
@@ -143,16 +139,14 @@ fn nonces_of_changes_survive_a_restart() {
     let s = try_start_with_clock(&["--state-dir", d], clock.clone()).unwrap();
     let mut c = s.client();
     let ts = s.timestamp();
-    let r = c
-        .v1(
-            &s.signer,
-            "POST",
-            "DescribeBackupTasks",
-            &[("DBInstanceId", "rm-n")],
-            "kept",
-            &ts,
-        )
-        .unwrap();
+    let r = s.v1_with(
+        &mut c,
+        "POST",
+        "DescribeBackupTasks",
+        &[("DBInstanceId", "rm-n")],
+        "kept",
+        &ts,
+    );
     assert_eq!(r.status, 200, "{}", text(&r));
     s.stop();
     std::fs::remove_dir_all(dir).unwrap();

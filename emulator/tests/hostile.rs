@@ -241,16 +241,14 @@ fn a_flood_of_bad_signatures_changes_nothing_and_a_good_request_is_then_served()
     let mut c = s.client();
     assert_eq!(s.state(&mut c), before);
     // Bad-signature nonces were not recorded: a good request may reuse one.
-    let r = c
-        .v1(
-            &s.signer,
-            "POST",
-            "CreateBackup",
-            &[("DBInstanceId", "rm-h")],
-            "flood-0-0",
-            &s.timestamp(),
-        )
-        .unwrap();
+    let r = s.v1_with(
+        &mut c,
+        "POST",
+        "CreateBackup",
+        &[("DBInstanceId", "rm-h")],
+        "flood-0-0",
+        &s.timestamp(),
+    );
     assert_eq!(r.status, 200, "{}", text(&r));
     assert_eq!(r.json()["BackupJobId"], "100001");
 }

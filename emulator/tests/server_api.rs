@@ -40,16 +40,14 @@ fn get_and_form_body_parameters_are_served_like_query_parameters() {
     let mut c = s.client();
     s.create_instance(&mut c, "rm-g");
     let nonce = s.next_nonce();
-    let r = c
-        .v1(
-            &s.signer,
-            "GET",
-            "DescribeBackupTasks",
-            &[("DBInstanceId", "rm-g")],
-            &nonce,
-            &s.timestamp(),
-        )
-        .unwrap();
+    let r = s.v1_with(
+        &mut c,
+        "GET",
+        "DescribeBackupTasks",
+        &[("DBInstanceId", "rm-g")],
+        &nonce,
+        &s.timestamp(),
+    );
     assert_eq!(r.status, 200, "{}", text(&r));
     assert_eq!(r.json()["Items"]["BackupJob"], serde_json::json!([]));
     // The whole signed parameter set in an application/x-www-form-urlencoded body.
@@ -202,27 +200,23 @@ fn gateway_errors_answer_in_the_tables_order_with_exact_codes() {
     );
     // Nonce reuse.
     let ts = s.timestamp();
-    let r = c
-        .v1(
-            &s.signer,
-            "POST",
-            "DescribeBackups",
-            &[("DBInstanceId", "rm")],
-            "dup",
-            &ts,
-        )
-        .unwrap();
+    let r = s.v1_with(
+        &mut c,
+        "POST",
+        "DescribeBackups",
+        &[("DBInstanceId", "rm")],
+        "dup",
+        &ts,
+    );
     assert_eq!(r.status, 404, "{}", text(&r)); // the instance does not exist: the action ran
-    let r = c
-        .v1(
-            &s.signer,
-            "POST",
-            "DescribeBackups",
-            &[("DBInstanceId", "rm")],
-            "dup",
-            &ts,
-        )
-        .unwrap();
+    let r = s.v1_with(
+        &mut c,
+        "POST",
+        "DescribeBackups",
+        &[("DBInstanceId", "rm")],
+        "dup",
+        &ts,
+    );
     assert_eq!(
         (r.status, r.code().as_deref()),
         (400, Some("SignatureNonceUsed"))
@@ -246,16 +240,14 @@ fn the_timestamp_window_is_15_minutes_either_way_on_the_injected_clock() {
     let signed_at = s.timestamp();
     // The server's clock moves 15 minutes ahead: still inside (inclusive).
     s.clock.advance(TimeDelta::minutes(15));
-    let r = c
-        .v1(
-            &s.signer,
-            "POST",
-            "DescribeBackups",
-            &[("DBInstanceId", "rm")],
-            "w1",
-            &signed_at,
-        )
-        .unwrap();
+    let r = s.v1_with(
+        &mut c,
+        "POST",
+        "DescribeBackups",
+        &[("DBInstanceId", "rm")],
+        "w1",
+        &signed_at,
+    );
     assert_eq!(
         r.code().as_deref(),
         Some("InvalidDBInstanceName.NotFound"),
@@ -263,16 +255,14 @@ fn the_timestamp_window_is_15_minutes_either_way_on_the_injected_clock() {
         text(&r)
     );
     s.clock.advance(TimeDelta::seconds(1));
-    let r = c
-        .v1(
-            &s.signer,
-            "POST",
-            "DescribeBackups",
-            &[("DBInstanceId", "rm")],
-            "w2",
-            &signed_at,
-        )
-        .unwrap();
+    let r = s.v1_with(
+        &mut c,
+        "POST",
+        "DescribeBackups",
+        &[("DBInstanceId", "rm")],
+        "w2",
+        &signed_at,
+    );
     assert_eq!(
         (r.status, r.code().as_deref()),
         (400, Some("InvalidTimeStamp.Expired"))
@@ -283,16 +273,14 @@ fn the_timestamp_window_is_15_minutes_either_way_on_the_injected_clock() {
     );
     // A timestamp 16 minutes in the future is refused too.
     s.clock.advance(TimeDelta::minutes(-32));
-    let r = c
-        .v1(
-            &s.signer,
-            "POST",
-            "DescribeBackups",
-            &[("DBInstanceId", "rm")],
-            "w3",
-            &signed_at,
-        )
-        .unwrap();
+    let r = s.v1_with(
+        &mut c,
+        "POST",
+        "DescribeBackups",
+        &[("DBInstanceId", "rm")],
+        "w3",
+        &signed_at,
+    );
     assert_eq!(
         (r.status, r.code().as_deref()),
         (400, Some("InvalidTimeStamp.Expired"))

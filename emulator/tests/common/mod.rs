@@ -111,6 +111,22 @@ impl TestServer {
         self.v1_as(client, &self.signer, action, params)
     }
 
+    /// A request signed V1 with this server's key, with the caller's method, nonce and
+    /// timestamp (for tests of the nonce and timestamp rules).
+    pub fn v1_with(
+        &self,
+        client: &mut HttpClient,
+        method: &str,
+        action: &str,
+        params: &[(&str, &str)],
+        nonce: &str,
+        timestamp: &str,
+    ) -> HttpResponse {
+        client
+            .v1(&self.signer, method, action, params, nonce, timestamp)
+            .unwrap()
+    }
+
     /// [`TestServer::v1`] signed with `signer`'s key.
     pub fn v1_as(
         &self,
