@@ -39,7 +39,7 @@ use crate::ops::create_backup::{method_support, CreateBackupRequest};
 use crate::policy::BackupPolicy;
 use crate::vocab::{
     BackupMethod, Category, DbStatus, Engine, InstanceKind, InstanceStatus, LockMode, StorageType,
-    WireEnum,
+    Weekday, WireEnum,
 };
 
 /// Any value of a closed wire vocabulary (engine, status, lock mode, …), uniformly.
@@ -81,18 +81,7 @@ pub fn databases() -> impl Strategy<Value = Vec<Database>> {
 
 /// A backup policy: a window starting on a whole quarter hour, on one to seven days.
 pub fn backup_policy() -> impl Strategy<Value = BackupPolicy> {
-    let days = proptest::sample::subsequence(
-        &[
-            "Monday",
-            "Tuesday",
-            "Wednesday",
-            "Thursday",
-            "Friday",
-            "Saturday",
-            "Sunday",
-        ][..],
-        1..=7,
-    );
+    let days = proptest::sample::subsequence(Weekday::ALL, 1..=7);
     (0u16..96, 1u16..8, days).prop_filter_map("window ends by 23:59", |(start, len, days)| {
         let (start, end) = (start * 15, start * 15 + len * 15);
         (end < 24 * 60).then_some(())?;
@@ -103,6 +92,7 @@ pub fn backup_policy() -> impl Strategy<Value = BackupPolicy> {
             end / 60,
             end % 60
         );
+        let days: Vec<&str> = days.into_iter().map(Weekday::as_str).collect();
         BackupPolicy::parse(&time, &days.join(","), 1).ok()
     })
 }
