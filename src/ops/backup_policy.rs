@@ -53,7 +53,7 @@ pub enum BackupPolicyError {
     InvalidPeriod,
 }
 
-super::time_and_lookup_messages!(BackupPolicyError);
+super::time_message_of!(BackupPolicyError);
 
 impl WireError for BackupPolicyError {
     fn error_code(&self) -> ErrorCode {

@@ -71,7 +71,7 @@ pub enum DeleteBackupError {
     },
 }
 
-super::time_and_lookup_messages!(DeleteBackupError);
+super::time_message_of!(DeleteBackupError);
 
 impl WireError for DeleteBackupError {
     fn error_code(&self) -> ErrorCode {

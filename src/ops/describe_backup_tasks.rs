@@ -68,7 +68,7 @@ pub enum DescribeBackupTasksError {
     },
 }
 
-super::time_and_lookup_messages!(DescribeBackupTasksError);
+super::time_message_of!(DescribeBackupTasksError);
 
 impl WireError for DescribeBackupTasksError {
     fn error_code(&self) -> ErrorCode {

@@ -97,7 +97,7 @@ pub enum DescribeBackupsError {
     },
 }
 
-super::time_and_lookup_messages!(DescribeBackupsError);
+super::time_message_of!(DescribeBackupsError);
 
 impl WireError for DescribeBackupsError {
     fn error_code(&self) -> ErrorCode {

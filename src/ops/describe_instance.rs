@@ -25,7 +25,7 @@ pub enum DescribeInstanceError {
     },
 }
 
-super::time_and_lookup_messages!(DescribeInstanceError);
+super::time_message_of!(DescribeInstanceError);
 
 impl WireError for DescribeInstanceError {
     fn error_code(&self) -> ErrorCode {

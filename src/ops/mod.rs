@@ -38,8 +38,9 @@ impl crate::Simulation {
     }
 }
 
-/// Declares the errors shared by the lookup-style operations, with their wire mapping.
-macro_rules! time_and_lookup_messages {
+/// Gives an operation error enum `time_message()`: the T-1 message for its
+/// `TimeWentBackwards` variant, `None` for the others (which take the table's message).
+macro_rules! time_message_of {
     ($ty:ty) => {
         impl $ty {
             fn time_message(&self) -> Option<std::borrow::Cow<'static, str>> {
@@ -51,4 +52,4 @@ macro_rules! time_and_lookup_messages {
         }
     };
 }
-pub(crate) use time_and_lookup_messages;
+pub(crate) use time_message_of;
