@@ -6,31 +6,65 @@ mod plot;
 mod replay;
 mod serve;
 mod simulate;
+mod text;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// A deterministic simulator of Alibaba Cloud RDS backup state and its CreateBackup rules.
+/// rds-backup-sim: a deterministic simulator of Alibaba Cloud RDS backup state.
+///
+/// It enforces the rules of the RDS CreateBackup API (daily quotas, one job at a time,
+/// instance-state preconditions, the job lifecycle, automatic backups, RAM) with Alibaba's
+/// exact error codes, replays JSON Lines scenarios, simulates fleets, and serves the
+/// Alibaba RPC API so that the official SDKs run against it unchanged.
 #[derive(Parser)]
-#[command(name = "rds-backup-sim", version, about)]
+#[command(name = "rds-backup-sim", version, about, long_about, after_help = MAIN_EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+const MAIN_EXAMPLES: &str = "\
+Examples:
+  rds-backup-sim simulate                               a fleet of 10,000 instances over 7 days
+  rds-backup-sim replay examples/quickstart.jsonl       one JSON answer per scenario line
+  rds-backup-sim replay --check tests/conformance/*.jsonl
+  rds-backup-sim serve --listen 127.0.0.1:8080          the Alibaba RPC API for the SDKs";
+
 #[derive(Subcommand)]
 enum Command {
     /// Applies a JSON Lines scenario to a fresh simulation; one JSON answer per operation.
+    ///
+    /// With --check, runs each FILE in a fresh simulation and compares every answer with
+    /// its line's "Expect": prints FILE:LINE for each mismatch and "N passed, M failed"
+    /// last; exits 0 when nothing failed, 1 when something did, 2 when a file cannot be
+    /// read.
+    #[command(after_help = "\
+Examples:
+  rds-backup-sim replay examples/quickstart.jsonl
+  rds-backup-sim replay --check tests/conformance/*.jsonl")]
     Replay {
-        /// The scenario file, or `-` for standard input.
-        file: PathBuf,
+        /// Compare each answer with its line's \"Expect\" instead of printing the answers.
+        #[arg(long)]
+        check: bool,
+        /// The scenario file, or `-` for standard input (with --check, one or more files).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
     },
     /// Serves the simulation over the Alibaba Cloud RPC API, for the official SDKs.
+    #[command(after_help = "\
+Examples:
+  rds-backup-sim serve
+  rds-backup-sim serve --listen 127.0.0.1:0 --clock manual --state-dir ./sim-state")]
     Serve(rds_backup_sim_emulator::ServeArgs),
     /// Drives signed V1 CreateBackup/DescribeBackupTasks load against a running `serve`
     /// over keep-alive connections; reports requests per second and latency percentiles.
+    #[command(after_help = "\
+Examples:
+  rds-backup-sim load --target 127.0.0.1:8080 --seconds 10
+  rds-backup-sim load --connections 8 --instances 50 --seconds 3")]
     Load(rds_backup_sim_emulator::load::LoadArgs),
     /// Simulates a fleet of instances and their backup clients over simulated days and
     /// reports what the rules answered (docs/simulate.md).
@@ -47,17 +81,29 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Replay { file } => replay::run(&file),
-        Command::Serve(args) => serve::run(args),
-        Command::Load(args) => load::run(args),
-        Command::Simulate(args) => simulate::run(&args),
-        Command::Merge { files } => simulate::merge(&files),
+        Command::Replay { check: true, files } => replay::check_files(&files),
+        Command::Replay {
+            check: false,
+            files,
+        } => match files.as_slice() {
+            [file] => replay::run(file).map(|()| ExitCode::SUCCESS),
+            _ => Err(anyhow::anyhow!(
+                "replay takes one FILE (or `-`); give --check to check several files"
+            )),
+        },
+        Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Load(args) => load::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Simulate(args) => simulate::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Merge { files } => simulate::merge(&files).map(|()| ExitCode::SUCCESS),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("rds-backup-sim: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    result.unwrap_or_else(|error| {
+        report_error(&error);
+        ExitCode::FAILURE
+    })
+}
+
+/// Writes the program's own error to standard error as clap writes its own: `error: …`,
+/// with the causes after a colon.
+pub(crate) fn report_error(error: &anyhow::Error) {
+    eprintln!("error: {error:#}");
 }

@@ -19,18 +19,46 @@ fn load_drives_signed_requests_against_serve_and_reports_rate_and_latency() {
     stop(child);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{output:?}");
-    // "N requests in S s: R req/s; latency p50 …, p99 …, p99.9 …, max …; statuses [(200, …)…]; transport errors 0"
-    let (requests, rest) = stdout.split_once(" requests in ").unwrap_or_default();
-    assert!(requests.parse::<u64>().is_ok_and(|n| n > 0), "{stdout}");
-    assert!(
-        rest.contains(" req/s; latency p50 ") && rest.contains(", p99 "),
+    // A two-column table: "requests   12,345", "rate   6,172 req/s", "HTTP 200   12,345", …
+    let rows: Vec<(&str, &str)> = stdout
+        .lines()
+        .map(|line| {
+            line.split_once("  ")
+                .map_or((line, ""), |(k, v)| (k, v.trim()))
+        })
+        .collect();
+    let keys: Vec<&str> = rows.iter().map(|(k, _)| *k).collect();
+    assert_eq!(
+        keys[..7],
+        [
+            "requests",
+            "duration",
+            "rate",
+            "latency p50",
+            "latency p99",
+            "latency p99.9",
+            "latency max"
+        ],
         "{stdout}"
     );
-    assert!(rest.contains("statuses [(200, "), "{stdout}");
+    assert_eq!(keys.last(), Some(&"transport errors"), "{stdout}");
+    let number = |text: &str| text.replace(',', "").parse::<u64>().unwrap_or(u64::MAX);
+    let statuses = &rows[7..rows.len() - 1];
+    assert!(statuses.iter().any(|(k, _)| *k == "HTTP 200"), "{stdout}");
     assert!(
-        rest.trim_end().ends_with("; transport errors 0"),
+        statuses.iter().all(|(k, _)| k.starts_with("HTTP ")),
         "{stdout}"
     );
+    let answered: u64 = statuses.iter().map(|(_, v)| number(v)).sum();
+    assert!(number(rows[0].1) > 0, "{stdout}");
+    assert_eq!(
+        answered,
+        number(rows[0].1),
+        "every request is counted by status"
+    );
+    assert!(rows[2].1.ends_with(" req/s"), "{stdout}");
+    assert!(rows[3].1.ends_with(" ms"), "{stdout}");
+    assert_eq!(rows[rows.len() - 1].1, "0", "{stdout}");
 }
 
 #[test]
@@ -42,6 +70,6 @@ fn load_with_a_malformed_access_key_is_refused_with_its_message() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "rds-backup-sim: --access-key must be ID:SECRET\n"
+        "error: --access-key must be ID:SECRET\n"
     );
 }

@@ -1,4 +1,4 @@
-//! The `replay` program end to end: the public conformance corpus through its checker,
+//! The `replay` program end to end: the conformance corpus through `replay --check`,
 //! streaming from standard input, bad bytes, and exit codes. Uses the binary cargo built
 //! for this test (`CARGO_BIN_EXE_rds-backup-sim`); never builds anything itself.
 
@@ -38,38 +38,124 @@ fn answers(output: &Output) -> Vec<Value> {
         .collect()
 }
 
-/// The public conformance cases, through `shared/conformance/check.py`.
+/// The project's conformance corpus (`tests/conformance/`, which holds copies of the public
+/// cases) through the program's own `replay --check`.
 #[test]
-fn public_conformance_corpus_passes() {
-    let shared = repo().join("../shared/conformance");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&shared)
-        .unwrap_or_else(|e| {
-            panic!(
-                "the conformance corpus must be at {}: {e}",
-                shared.display()
-            )
-        })
+fn the_conformance_corpus_passes_replay_check() {
+    let dir = repo().join("tests/conformance");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("the corpus must be at {}: {e}", dir.display()))
         .filter_map(|e| Some(e.ok()?.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
         .collect();
     files.sort();
-    assert!(
-        !files.is_empty(),
-        "no conformance files in {}",
-        shared.display()
-    );
-    let output = Command::new("python3")
-        .arg(shared.join("check.py"))
-        .args(["--bin", bin()])
+    assert!(files.len() >= 10, "the corpus has its files: {files:?}");
+    let output = Command::new(bin())
+        .args(["replay", "--check"])
         .args(&files)
         .output()
-        .expect("python3 runs the checker");
+        .expect("replay --check runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let last = stdout.lines().last().unwrap_or_default();
-    assert!(output.status.success(), "checker failed:\n{stdout}");
-    assert!(
-        last.ends_with(" passed, 0 failed"),
-        "unexpected summary: {last}"
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(stdout.lines().count(), 1, "no mismatch lines: {stdout}");
+    let (passed, failed) = stdout
+        .trim_end()
+        .split_once(" passed, ")
+        .unwrap_or_else(|| panic!("a summary line: {stdout}"));
+    assert!(passed.parse::<u32>().is_ok_and(|n| n > 300), "{stdout}");
+    assert_eq!(failed, "0 failed");
+}
+
+fn scratch(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rds-sim-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("the scratch file is written");
+    path
+}
+
+/// A deliberately wrong `Expect` is reported with the file's own line number (comments and
+/// blank lines counted) and the run exits 1; right lines still count as passed.
+#[test]
+fn check_reports_a_wrong_expect_with_file_and_line_and_exits_1() {
+    let path = scratch(
+        "wrong.jsonl",
+        "# a comment\n\n\
+         {\"Action\":\"Sim.CreateInstance\",\"DBInstanceId\":\"rm-a\",\"Engine\":\"MySQL\",\"Expect\":{\"HttpStatus\":200}}\n\
+         {\"Action\":\"CreateBackup\",\"DBInstanceId\":\"rm-a\",\"Expect\":{\"HttpStatus\":200,\"BackupJobId\":\"*\"}}\n\
+         # the second request meets the first job\n\
+         {\"Action\":\"CreateBackup\",\"DBInstanceId\":\"rm-a\",\"Expect\":{\"HttpStatus\":200,\"Code\":\"Exceeded.BackupTimes\"}}\n\
+         {\"Action\":\"DescribeBackupTasks\",\"DBInstanceId\":\"rm-a\"}\n",
+    );
+    let output = Command::new(bin())
+        .args(["replay", "--check"])
+        .arg(&path)
+        .output()
+        .expect("replay --check runs");
+    let file = path.display();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!(
+            "{file}:6: CreateBackup: Code: expected \"Exceeded.BackupTimes\", got \"BackupJobExists\"\n\
+             {file}:6: CreateBackup: HttpStatus: expected 200, got 400\n\
+             2 passed, 1 failed\n"
+        )
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stderr.is_empty());
+}
+
+/// An unreadable file is named on standard error, the other files still run, and the exit
+/// code is 2.
+#[test]
+fn check_of_an_unreadable_file_exits_2_and_runs_the_others() {
+    let good = scratch(
+        "good.jsonl",
+        "{\"Action\":\"CreateBackup\",\"Expect\":{\"Code\":\"RequiredParam.NotFound\"}}\n",
+    );
+    let output = Command::new(bin())
+        .args(["replay", "--check", "/nonexistent/a.jsonl"])
+        .arg(&good)
+        .output()
+        .expect("replay --check runs");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "1 passed, 0 failed\n"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: cannot open /nonexistent/a.jsonl: No such file or directory (os error 2)\n"
+    );
+    assert_eq!(output.status.code(), Some(2));
+}
+
+/// A byte-order mark at the very start and `\r\n` line ends are accepted.
+#[test]
+fn a_byte_order_mark_and_crlf_line_ends_are_accepted() {
+    let output = replay_stdin(
+        b"\xEF\xBB\xBF{\"Action\":\"Sim.CreateInstance\",\"DBInstanceId\":\"rm-a\",\"Engine\":\"MySQL\"}\r\n\
+          # a comment\r\n\r\n\
+          {\"Action\":\"CreateBackup\",\"DBInstanceId\":\"rm-a\"}\r\n",
+    );
+    assert!(output.status.success());
+    let answers = answers(&output);
+    assert_eq!(answers.len(), 2);
+    assert_eq!(answers[0]["HttpStatus"], 200);
+    assert_eq!(answers[0]["DBInstanceId"], "rm-a");
+    assert_eq!(answers[1]["BackupJobId"], "100001");
+}
+
+/// Without --check, replay takes exactly one file.
+#[test]
+fn replay_without_check_refuses_two_files() {
+    let output = Command::new(bin())
+        .args(["replay", "a.jsonl", "b.jsonl"])
+        .output()
+        .expect("replay runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: replay takes one FILE (or `-`); give --check to check several files\n"
     );
 }
 
@@ -185,10 +271,9 @@ fn an_unreadable_file_exits_non_zero_with_a_message() {
         .expect("replay runs");
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("cannot open /nonexistent/scenario.jsonl"),
-        "{stderr}"
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: cannot open /nonexistent/scenario.jsonl: No such file or directory (os error 2)\n"
     );
 }
 

@@ -69,25 +69,6 @@ impl LoadReport {
     }
 }
 
-impl std::fmt::Display for LoadReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let [p50, p99, p999, max] = self.latency_us;
-        write!(
-            f,
-            "{} requests in {:.2} s: {:.0} req/s; latency p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms; statuses {:?}; transport errors {}",
-            self.requests,
-            self.seconds,
-            self.rate(),
-            p50 as f64 / 1000.0,
-            p99 as f64 / 1000.0,
-            p999 as f64 / 1000.0,
-            max as f64 / 1000.0,
-            self.statuses,
-            self.errors
-        )
-    }
-}
-
 /// Why a run could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {

@@ -8,6 +8,7 @@
 
 mod answer;
 mod api;
+pub mod expect;
 mod fields;
 mod sim_actions;
 
@@ -126,6 +127,15 @@ impl Scenario {
     pub fn is_api_action(action: &str) -> bool {
         API_ACTIONS.contains(&action)
     }
+}
+
+/// The UTF-8 byte-order mark, skipped at the very start of a scenario.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `input` without a leading UTF-8 byte-order mark: give it the start of a scenario (its
+/// first line), as an editor on Windows may have saved it.
+pub fn without_bom(input: &[u8]) -> &[u8] {
+    input.strip_prefix(BOM).unwrap_or(input)
 }
 
 /// The answer to an unknown action.
