@@ -22,8 +22,8 @@
 //!   Instances are settled lazily, when a transition touches them; use
 //!   [`Simulation::settle_all`] before reading the whole state.
 //!
-//! The rules are those of `shared/spec/create-backup.md`; `docs/rules.md` maps every rule
-//! id to the code that enforces it and the test that pins it.
+//! The rules are those of the project's CreateBackup specification; `docs/rules.md` maps
+//! every rule id to the code that enforces it and the test that pins it.
 //!
 //! # Example
 //!

@@ -377,6 +377,30 @@ fn simulator_control_and_ram_error_variants() {
         )
     );
     assert_eq!(
+        wire(&SimError::UnknownField {
+            action: "Configure",
+            field: "DailyBackupLimt".into(),
+            suggestion: Some("DailyBackupLimit"),
+        }),
+        row(
+            "Sim.InvalidParameter",
+            400,
+            "unknown field \"DailyBackupLimt\" of Sim.Configure (did you mean \"DailyBackupLimit\"?)"
+        )
+    );
+    assert_eq!(
+        wire(&SimError::UnknownField {
+            action: "CreateInstance",
+            field: "Colour".into(),
+            suggestion: None,
+        }),
+        row(
+            "Sim.InvalidParameter",
+            400,
+            "unknown field \"Colour\" of Sim.CreateInstance"
+        )
+    );
+    assert_eq!(
         wire(&SimError::InstanceAlreadyExists { id: "rm".into() }),
         row(
             "Sim.InstanceAlreadyExists",

@@ -58,16 +58,16 @@ mod tests {
         assert_eq!(
             table(&report),
             "\
-requests                  123,456
-duration                   2.00 s
-rate                 61,728 req/s
-latency p50               0.52 ms
-latency p99               1.20 ms
-latency p99.9             2.00 ms
-latency max              31.00 ms
-HTTP 200                  123,000
-HTTP 400                      456
-transport errors                0
+requests                 123,456
+duration                  2.00 s
+rate                61,728 req/s
+latency p50              0.52 ms
+latency p99              1.20 ms
+latency p99.9            2.00 ms
+latency max             31.00 ms
+HTTP 200                 123,000
+HTTP 400                     456
+transport errors               0
 "
         );
     }

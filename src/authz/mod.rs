@@ -1,4 +1,4 @@
-//! RAM authorization (`shared/spec/ram.md`): identities, policy documents and their
+//! RAM authorization (the RAM rules of docs/rules.md): identities, policy documents and their
 //! evaluation, as a pure part of the domain that `replay` and the emulator both use.
 //!
 //! An API action is authorized after the emulator's gateway checks and before every

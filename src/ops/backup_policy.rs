@@ -55,6 +55,18 @@ pub enum BackupPolicyError {
 
 super::time_message_of!(BackupPolicyError);
 
+/// A policy's own refusal as the policy operations answer it (T-5; create-backup.md
+/// section 8): a bad time `InvalidPreferredBackupTime.Format`, a bad period
+/// `InvalidParameters.Format`.
+impl From<PolicyError> for BackupPolicyError {
+    fn from(error: PolicyError) -> Self {
+        match error {
+            PolicyError::Time => BackupPolicyError::InvalidTime,
+            PolicyError::Period { .. } => BackupPolicyError::InvalidPeriod,
+        }
+    }
+}
+
 impl WireError for BackupPolicyError {
     fn error_code(&self) -> ErrorCode {
         match self {
@@ -103,11 +115,7 @@ impl Simulation {
         let time = present(request.preferred_backup_time).ok_or(BackupPolicyError::InvalidTime)?;
         let period = present(request.preferred_backup_period);
         // The time is checked first: a bad period with a bad time answers for the time.
-        let policy = match BackupPolicy::parse(time, period.unwrap_or(""), 2) {
-            Ok(policy) => policy,
-            Err(PolicyError::Time) => return Err(BackupPolicyError::InvalidTime),
-            Err(PolicyError::Period { .. }) => return Err(BackupPolicyError::InvalidPeriod),
-        };
+        let policy = BackupPolicy::parse(time, period.unwrap_or(""), 2)?;
         instance.next_auto_start = policy.next_start_after(now);
         instance.policy = Some(policy);
         self.debug_check(request.db_instance_id.unwrap_or_default());

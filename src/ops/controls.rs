@@ -24,6 +24,17 @@ pub enum SimError {
     /// A field's type or value is wrong.
     #[error("{0}")]
     InvalidParameter(#[from] InvalidField),
+    /// A simulator line carries a field its action does not know (scenario-format.md,
+    /// "Lines").
+    #[error("unknown field {field:?} of Sim.{action}")]
+    UnknownField {
+        /// The action, without its `Sim.` prefix.
+        action: &'static str,
+        /// The field as the line spells it (clipped).
+        field: String,
+        /// The known field of the action within two edits of it, if any.
+        suggestion: Option<&'static str>,
+    },
     /// `Sim.CreateInstance` of an existing id.
     #[error("instance {id:?} already exists")]
     InstanceAlreadyExists {
@@ -48,7 +59,9 @@ impl WireError for SimError {
     fn error_code(&self) -> ErrorCode {
         match self {
             SimError::TimeWentBackwards(_) => ErrorCode::SimTimeWentBackwards,
-            SimError::InvalidParameter(_) => ErrorCode::SimInvalidParameter,
+            SimError::InvalidParameter(_) | SimError::UnknownField { .. } => {
+                ErrorCode::SimInvalidParameter
+            }
             SimError::InstanceAlreadyExists { .. } => ErrorCode::SimInstanceAlreadyExists,
             SimError::InstanceNotFound { .. } => ErrorCode::SimInstanceNotFound,
             SimError::NoActiveJob { .. } => ErrorCode::SimNoActiveJob,
@@ -61,6 +74,16 @@ impl WireError for SimError {
             SimError::InvalidParameter(e) => {
                 format!("Invalid parameter {}: {}.", e.field, e.reason)
             }
+            SimError::UnknownField {
+                action,
+                field,
+                suggestion,
+            } => match suggestion {
+                Some(known) => {
+                    format!("unknown field {field:?} of Sim.{action} (did you mean {known:?}?)")
+                }
+                None => format!("unknown field {field:?} of Sim.{action}"),
+            },
             SimError::InstanceAlreadyExists { id } => {
                 format!("The instance {id:?} already exists.")
             }

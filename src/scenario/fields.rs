@@ -169,6 +169,11 @@ impl<'a> Fields<'a> {
             .map(|(_, v)| *v)
     }
 
+    /// Every field name, in the line's order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries().map(|(k, _)| k.as_ref())
+    }
+
     /// Whether `name` is present.
     pub fn has(&self, name: &str) -> bool {
         self.raw(name).is_some()

@@ -1,5 +1,5 @@
 //! The scenario dispatch: one JSON line in, one typed call of the [`crate::Simulation`], one
-//! JSON answer out (`shared/spec/scenario-format.md`). `replay`, `simulate` and the
+//! JSON answer out (docs/scenario-format.md). `replay`, `simulate` and the
 //! emulator all go through this module, so a scenario line and an HTTP request with the
 //! same parameters get the same answer.
 //!

@@ -9,16 +9,111 @@ use crate::authz::policy::Doc;
 use crate::authz::{Identity, Policy};
 use crate::ids::InstanceId;
 use crate::instance::{Database, InstanceChanges, InstanceSpec};
-use crate::policy::{BackupPolicy, PolicyWire};
+use crate::ops::backup_policy::BackupPolicyError;
+use crate::ops::controls::SimError;
+use crate::policy::BackupPolicy;
 use crate::settings::{SettingsChange, UtcOffset, MAX_BACKUP_DURATION_SECONDS};
 use crate::simulation::Simulation;
 use crate::time::{Timestamp, MILLIS_PER_SECOND};
 use crate::vocab::{
-    Category, DbStatus, Engine, InstanceKind, InstanceStatus, LockMode, QuotaWindow, StorageType,
-    WireEnum,
+    clip, Category, DbStatus, Engine, InstanceKind, InstanceStatus, LockMode, QuotaWindow,
+    StorageType, WireEnum,
 };
 
-/// Answers one `Sim.<name>` action at `now`.
+/// One simulator action: its name without `Sim.`, the fields it knows and what it does.
+struct SimAction {
+    name: &'static str,
+    fields: &'static [&'static str],
+    run: fn(&mut Simulation, &Fields<'_>, Timestamp, bool) -> Result<Answer, LineError>,
+}
+
+/// Fields every line may carry (scenario-format.md, "Lines").
+const COMMON_FIELDS: &[&str] = &["Action", "At", "Expect", "AccessKeyId", "Comment"];
+
+/// The instance fields `Sim.CreateInstance` takes (create-backup.md section 1).
+const CREATE_INSTANCE_FIELDS: &[&str] = &[
+    "DBInstanceId",
+    "Engine",
+    "EngineVersion",
+    "DBInstanceStorageType",
+    "DBInstanceType",
+    "DBInstanceStatus",
+    "LockMode",
+    "Category",
+    "RegionId",
+    "AccountId",
+    "Tags",
+    "Databases",
+    "BackupDurationSeconds",
+    "BackupPolicy",
+];
+
+/// The simulator actions, each with every field it knows.
+const SIM_ACTIONS: &[SimAction] = &[
+    SimAction {
+        name: "Configure",
+        fields: &[
+            "Start",
+            "Seed",
+            "DailyBackupLimit",
+            "QuotaWindow",
+            "QuotaUtcOffset",
+            "BackupDurationSeconds",
+        ],
+        run: configure,
+    },
+    SimAction {
+        name: "CreateInstance",
+        fields: CREATE_INSTANCE_FIELDS,
+        run: |sim, fields, now, _| create_instance(sim, fields, now),
+    },
+    SimAction {
+        name: "ModifyInstance",
+        // The fixed fields are known: they are refused as "cannot be modified".
+        fields: &[
+            "DBInstanceId",
+            "DBInstanceStatus",
+            "LockMode",
+            "DBInstanceType",
+            "Databases",
+            "BackupPolicy",
+            "BackupDurationSeconds",
+            "Tags",
+            "Engine",
+            "EngineVersion",
+            "DBInstanceStorageType",
+            "Category",
+            "RegionId",
+            "AccountId",
+        ],
+        run: |sim, fields, now, _| modify_instance(sim, fields, now),
+    },
+    SimAction {
+        name: "AdvanceTime",
+        fields: &["To", "Seconds"],
+        run: |sim, fields, _, _| advance_time(sim, fields),
+    },
+    SimAction {
+        name: "PutIdentity",
+        fields: &[
+            "AccountId",
+            "UserName",
+            "AccessKeyId",
+            "AccessKeySecret",
+            "Policies",
+        ],
+        run: |sim, fields, now, _| put_identity(sim, fields, now),
+    },
+    SimAction {
+        name: "FailBackupJob",
+        fields: &["DBInstanceId"],
+        run: |sim, fields, now, _| fail_backup_job(sim, fields, now),
+    },
+];
+
+/// Answers one `Sim.<name>` action at `now`: an unknown action answers
+/// `InvalidAction.NotFound`; a field the action does not know, `Sim.InvalidParameter`
+/// naming it (and the known field it probably meant), with nothing applied.
 pub(crate) fn dispatch(
     sim: &mut Simulation,
     name: &str,
@@ -26,24 +121,52 @@ pub(crate) fn dispatch(
     now: Timestamp,
     is_first_line: bool,
 ) -> Result<Answer, LineError> {
-    match name {
-        "Configure" => configure(sim, fields, now, is_first_line),
-        "CreateInstance" => create_instance(sim, fields, now),
-        "ModifyInstance" => modify_instance(sim, fields, now),
-        "AdvanceTime" => advance_time(sim, fields),
-        "PutIdentity" => put_identity(sim, fields, now),
-        "FailBackupJob" => {
-            let id = instance_id(fields)?;
-            let job = sim
-                .fail_backup_job(id.as_str(), now)
-                .map_err(LineError::sim)?;
-            Ok(Answer::ok(
-                sim,
-                json!({"DBInstanceId": id.as_str(), "BackupJobId": job.to_string()}),
-            ))
-        }
-        _ => Err(super::unknown_action()),
+    let action = SIM_ACTIONS
+        .iter()
+        .find(|a| a.name == name)
+        .ok_or_else(super::unknown_action)?;
+    if let Some(unknown) = fields
+        .keys()
+        .find(|key| !COMMON_FIELDS.contains(key) && !action.fields.contains(key))
+    {
+        return Err(LineError::sim(SimError::UnknownField {
+            action: action.name,
+            field: clip(unknown).to_owned(),
+            suggestion: suggestion(unknown, action.fields),
+        }));
     }
+    (action.run)(sim, fields, now, is_first_line)
+}
+
+/// The known field within two edits of `unknown` (plain Levenshtein, case-sensitive), the
+/// closest, the first in the table among equals.
+fn suggestion(unknown: &str, known: &'static [&'static str]) -> Option<&'static str> {
+    const MAX_EDITS: usize = 2;
+    COMMON_FIELDS
+        .iter()
+        .chain(known)
+        // A name more than two characters longer or shorter is more than two edits away;
+        // skipping it keeps the work bounded whatever the line holds.
+        .filter(|k| k.len().abs_diff(unknown.len()) <= MAX_EDITS)
+        .map(|k| (strsim::levenshtein(unknown, k), *k))
+        .filter(|(distance, _)| *distance <= MAX_EDITS)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, k)| k)
+}
+
+fn fail_backup_job(
+    sim: &mut Simulation,
+    fields: &Fields<'_>,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    let id = instance_id(fields)?;
+    let job = sim
+        .fail_backup_job(id.as_str(), now)
+        .map_err(LineError::sim)?;
+    Ok(Answer::ok(
+        sim,
+        json!({"DBInstanceId": id.as_str(), "BackupJobId": job.to_string()}),
+    ))
 }
 
 fn wire_enum<T: WireEnum>(fields: &Fields<'_>, name: &'static str) -> Result<Option<T>, LineError> {
@@ -113,22 +236,33 @@ fn databases(fields: &Fields<'_>) -> Result<Option<Vec<Database>>, LineError> {
         .map(Some)
 }
 
-/// `BackupPolicy`: `Some(None)` for JSON `null` (remove), `None` when absent.
+/// `BackupPolicy` as a simulator line writes it; a missing part is refused as a bad one.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyFields {
+    preferred_backup_time: Option<String>,
+    preferred_backup_period: Option<String>,
+}
+
+/// `BackupPolicy`: `Some(None)` for JSON `null` (remove), `None` when absent. A time that is
+/// not `HH:mmZ-HH:mmZ` with a later end answers `InvalidPreferredBackupTime.Format` and a bad
+/// period `InvalidParameters.Format`, as `ModifyBackupPolicy` does (T-5), though a single
+/// day is accepted here.
 fn policy(fields: &Fields<'_>) -> Result<Option<Option<BackupPolicy>>, LineError> {
     const WHAT: &str = "{\"PreferredBackupTime\":\"HH:mmZ-HH:mmZ\",\"PreferredBackupPeriod\":\"Monday,...\"} or null";
-    let Some(wire) = fields.typed::<Option<PolicyWire>>("BackupPolicy", WHAT)? else {
+    let Some(wire) = fields.typed::<Option<PolicyFields>>("BackupPolicy", WHAT)? else {
         return Ok(None);
     };
-    match wire {
-        None => Ok(Some(None)),
-        Some(wire) => BackupPolicy::parse(
-            &wire.preferred_backup_time,
-            &wire.preferred_backup_period,
-            1,
-        )
-        .map(|p| Some(Some(p)))
-        .map_err(|e| LineError::invalid("BackupPolicy", e.to_string())),
-    }
+    let Some(wire) = wire else {
+        return Ok(Some(None));
+    };
+    BackupPolicy::parse(
+        wire.preferred_backup_time.as_deref().unwrap_or(""),
+        wire.preferred_backup_period.as_deref().unwrap_or(""),
+        1,
+    )
+    .map(|p| Some(Some(p)))
+    .map_err(|e| LineError::of(&BackupPolicyError::from(e)))
 }
 
 fn tags(fields: &Fields<'_>) -> Result<Option<Vec<(String, String)>>, LineError> {

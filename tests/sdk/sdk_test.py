@@ -4,7 +4,7 @@ Drives CreateBackup, DescribeBackupTasks and DescribeBackups through:
   - alibabacloud-rds20140815 with its default V3 signature, and with signature_algorithm="v2";
   - aliyun-python-sdk-rds (aliyun-python-sdk-core) over POST and over GET;
 checks the typed results, and that each SDK raises its own exception type carrying our code
-and HTTP status. RAM (shared/spec/ram.md): users declared through the control plane, the
+and HTTP status. RAM (docs/rules.md, "RAM authorization"): users declared through the control plane, the
 README's example policy (examples/ram-policy.jsonl) allowed on env=test and denied on
 env=prod, and Forbidden.RAM surfaced with its access_denied_detail. Prints
 "N passed, M failed".

@@ -1,5 +1,5 @@
-//! The reference model: a deliberately naive re-statement of `shared/spec/create-backup.md`
-//! written without the crate's structures. Every job ever started sits in one plain `Vec`
+//! The reference model: a deliberately naive re-statement of the CreateBackup rules
+//! (docs/rules.md), written without the crate's structures. Every job ever started sits in one plain `Vec`
 //! (its index is the model's id for the job and for its set); the quota is recomputed by
 //! scanning that `Vec`; instances are settled eagerly, all of them, whenever time moves.
 //! Only the vocabulary enums and `RequestId::derive` are borrowed from the crate. Where the
