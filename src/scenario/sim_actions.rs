@@ -69,23 +69,7 @@ const SIM_ACTIONS: &[SimAction] = &[
     },
     SimAction {
         name: "ModifyInstance",
-        // The fixed fields are known: they are refused as "cannot be modified".
-        fields: &[
-            "DBInstanceId",
-            "DBInstanceStatus",
-            "LockMode",
-            "DBInstanceType",
-            "Databases",
-            "BackupPolicy",
-            "BackupDurationSeconds",
-            "Tags",
-            "Engine",
-            "EngineVersion",
-            "DBInstanceStorageType",
-            "Category",
-            "RegionId",
-            "AccountId",
-        ],
+        fields: MODIFY_INSTANCE_FIELDS,
         run: |sim, fields, now, _| modify_instance(sim, fields, now),
     },
     SimAction {
@@ -338,8 +322,17 @@ fn create_instance(
     Ok(Answer::ok(sim, json!({"DBInstanceId": id.as_str()})))
 }
 
-/// Fields `Sim.ModifyInstance` refuses: they describe what an instance is, not its state.
-const FIXED_FIELDS: &[&str] = &[
+/// The fields `Sim.ModifyInstance` knows: what it changes, then the fixed fields, known so
+/// that they are refused as "cannot be modified" rather than as unknown.
+const MODIFY_INSTANCE_FIELDS: &[&str] = &[
+    "DBInstanceId",
+    "DBInstanceStatus",
+    "LockMode",
+    "DBInstanceType",
+    "Databases",
+    "BackupPolicy",
+    "BackupDurationSeconds",
+    "Tags",
     "Engine",
     "EngineVersion",
     "DBInstanceStorageType",
@@ -347,6 +340,9 @@ const FIXED_FIELDS: &[&str] = &[
     "RegionId",
     "AccountId",
 ];
+
+/// Fields `Sim.ModifyInstance` refuses: they describe what an instance is, not its state.
+const FIXED_FIELDS: &[&str] = MODIFY_INSTANCE_FIELDS.split_at(8).1;
 
 fn modify_instance(
     sim: &mut Simulation,
