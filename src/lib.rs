@@ -53,6 +53,8 @@
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// docs.rs builds with `--cfg docsrs` and marks the items that need a feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod authz;
 pub mod error;
@@ -65,10 +67,12 @@ pub mod ops;
 pub mod policy;
 pub mod quota;
 #[cfg(feature = "scenario")]
+#[cfg_attr(docsrs, doc(cfg(feature = "scenario")))]
 pub mod scenario;
 pub mod settings;
 pub mod simulation;
 #[cfg(feature = "proptest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "proptest")))]
 pub mod testing;
 pub mod time;
 pub mod vocab;

@@ -59,8 +59,11 @@ Examples:
   rds-backup-sim serve
   rds-backup-sim serve --listen 127.0.0.1:0 --clock manual --state-dir ./sim-state")]
     Serve(rds_backup_sim_emulator::ServeArgs),
-    /// Drives signed V1 CreateBackup/DescribeBackupTasks load against a running `serve`
-    /// over keep-alive connections; reports requests per second and latency percentiles.
+    /// Drives signed load against a running `serve`; reports requests per second and latency.
+    ///
+    /// Signed V1 CreateBackup and DescribeBackupTasks requests over keep-alive connections,
+    /// spread over instances it creates through the control plane; the report is a table of
+    /// requests, rate, latency percentiles and answers by HTTP status.
     #[command(after_help = "\
 Examples:
   rds-backup-sim load --target 127.0.0.1:8080 --seconds 10

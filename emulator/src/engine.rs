@@ -8,7 +8,7 @@
 //! comes after every record it could have observed, so no answer, not even a read, reflects
 //! a change that a crash could lose.
 //!
-//! The same [`apply`] function applies a change live and on recovery, so a restart rebuilds
+//! The same `apply` function applies a change live and on recovery, so a restart rebuilds
 //! exactly the simulation that answered.
 //!
 //! Identities: the gateway verifies a request outside the lock, reading a declared key's

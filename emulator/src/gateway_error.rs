@@ -1,6 +1,6 @@
 //! The gateway errors of spec/emulator.md, checked before the action, in the spec's order.
 //!
-//! Codes, statuses and message templates come from one table ([`GatewayError::row`]) with
+//! Codes, statuses and message templates come from one table (`GatewayError::row`) with
 //! no wildcard arm; a golden test lists every variant. Two rows are this crate's choice, not
 //! the spec's (they come first, because nothing can be checked before the request decodes):
 //! a parameter given twice, or not UTF-8, answers Alibaba's common `InvalidParameter` (400).
@@ -14,13 +14,13 @@ pub const HOST_ID: &str = "rds.aliyuncs.com";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum GatewayError {
-    /// [choice] A parameter is given twice in the query or twice in the body (params.rs).
+    /// \[choice\] A parameter is given twice in the query or twice in the body (params.rs).
     #[error("parameter {name:?} given more than once")]
     ParameterRepeated {
         /// The parameter's name.
         name: String,
     },
-    /// [choice] A parameter's name or value is not UTF-8 once decoded (params.rs).
+    /// \[choice\] A parameter's name or value is not UTF-8 once decoded (params.rs).
     #[error("parameter {name:?} is not UTF-8")]
     ParameterNotUtf8 {
         /// The parameter's name, lossily decoded.

@@ -1,4 +1,4 @@
-//! **Unstable** test helpers: [`proptest`] strategies for instances, `CreateBackup` requests
+//! **Unstable** test helpers: [`proptest`](mod@proptest) strategies for instances, `CreateBackup` requests
 //! and whole scenarios, so that users can property-test their own code against the
 //! simulator. Behind the cargo feature `proptest`; not covered by semver: names and the
 //! distributions they draw from may change in any release.
