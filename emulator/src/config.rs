@@ -98,11 +98,15 @@ impl ServeArgs {
         let keys = KeyRing::from_flags(&self.access_keys)?;
         let identities = match &self.identities {
             None => Vec::new(),
-            Some(path) => std::fs::read_to_string(path)
-                .map_err(|e| ConfigError::Identities(path.display().to_string(), e))?
-                .lines()
-                .map(str::to_owned)
-                .collect(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError::Identities(path.display().to_string(), e))?;
+                text.strip_prefix('\u{feff}')
+                    .unwrap_or(&text)
+                    .lines()
+                    .map(str::to_owned)
+                    .collect()
+            }
         };
         Ok(ServeConfig {
             listen: self.listen,

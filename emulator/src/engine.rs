@@ -261,10 +261,15 @@ impl Engine {
             .identity_lines()
             .await
             .map_err(|e| StartError::Storage(e.to_string().into()))?;
-        for (i, answer) in answers.iter().enumerate() {
+        // Comments and blank lines answer nothing; the error names the file's own line.
+        let answered = self.identities.iter().enumerate().filter(|(_, text)| {
+            let text = text.trim_start();
+            !text.is_empty() && !text.starts_with('#')
+        });
+        for ((index, _), answer) in answered.zip(&answers) {
             if answer.http_status != 200 {
                 return Err(StartError::Identity {
-                    line: i + 1,
+                    line: index + 1,
                     answer: answer.to_line(),
                 });
             }

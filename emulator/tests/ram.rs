@@ -202,12 +202,20 @@ fn an_identities_line_that_is_refused_stops_the_start_with_its_answer() {
         "s",
         json!([{"Version": "2", "Statement": []}]),
     );
-    std::fs::write(&file, format!("{}\n{bad}\n", ops_line("s-ops"))).unwrap();
+    // A byte-order mark, a comment and a blank line: the error names the file's own line 5.
+    std::fs::write(
+        &file,
+        format!(
+            "\u{feff}# the ops team\n{}\n\n# a broken one\n{bad}\n",
+            ops_line("s-ops")
+        ),
+    )
+    .unwrap();
     let err = try_start(&["--identities", file.to_str().unwrap()])
         .err()
         .unwrap();
     assert!(
-        err.starts_with("--identities line 2 was refused: {\"HttpStatus\":400,")
+        err.starts_with("--identities line 5 was refused: {\"HttpStatus\":400,")
             && err.contains(r#""Code":"Sim.InvalidParameter","Message":"Invalid parameter Policies: Policies[0]: Version must be \"1\".""#),
         "{err}"
     );
