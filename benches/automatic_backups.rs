@@ -4,7 +4,12 @@
 //! the instances plus the automatic jobs that fall due: the time per started job should
 //! stay flat as the days grow, and a fleet without policies costs only the pass.
 //!
-//! Run: `cargo bench --bench automatic_backups` (the `1e6` group takes a few minutes).
+//! The `retention` group (rule T-6) jumps 1,000 instances with daily policies by a year,
+//! then by ten years: automatic sets expire after 7 days, so memory stays at a week of sets
+//! per instance and the work is the runs skipped, without allocation.
+//!
+//! Run: `cargo bench --bench automatic_backups` (the `1e6` group takes a few minutes);
+//! `cargo bench --bench automatic_backups -- retention` for the T-6 jumps alone.
 
 use std::hint::black_box;
 
@@ -77,6 +82,31 @@ fn bench(c: &mut Criterion, instances: usize, samples: usize) {
     group.finish();
 }
 
+/// T-6: a long jump over 1,000 instances with daily policies.
+fn retention(c: &mut Criterion) {
+    let mut group = c.benchmark_group("retention/1000");
+    group.sample_size(10);
+    for days in [365i64, 3650] {
+        group.throughput(Throughput::Elements(1000 * days as u64));
+        group.bench_with_input(BenchmarkId::new("jump_days", days), &days, |b, &days| {
+            b.iter_batched(
+                || fleet(1000, true),
+                |sim| {
+                    let sim = advance_and_settle(sim, days);
+                    let kept = sim.instances().values().map(|i| i.history().len()).max();
+                    assert!(
+                        kept <= Some(8),
+                        "at most a week of sets (and the last job) kept"
+                    );
+                    black_box(sim)
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
 fn small(c: &mut Criterion) {
     bench(c, 10_000, 20);
 }
@@ -85,5 +115,5 @@ fn large(c: &mut Criterion) {
     bench(c, 1_000_000, 10);
 }
 
-criterion_group!(benches, small, large);
+criterion_group!(benches, retention, small, large);
 criterion_main!(benches);

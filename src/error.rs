@@ -75,6 +75,8 @@ pub enum ErrorCode {
     BackupSetNotFound,
     /// A backup policy time that is not `HH:mmZ-HH:mmZ` with a later end.
     InvalidPreferredBackupTime,
+    /// A `BackupRetentionPeriod` that is not an integer from 7 to 730 (T-6).
+    InvalidBackupRetentionPeriod,
     /// An unknown action.
     InvalidAction,
     /// An `AccessKeyId` that was never declared (ram.md).
@@ -124,6 +126,7 @@ impl ErrorCode {
         ErrorCode::DeleteBackupSetNumExceed,
         ErrorCode::BackupSetNotFound,
         ErrorCode::InvalidPreferredBackupTime,
+        ErrorCode::InvalidBackupRetentionPeriod,
         ErrorCode::InvalidAction,
         ErrorCode::InvalidAccessKeyIdNotFound,
         ErrorCode::ForbiddenRam,
@@ -273,6 +276,11 @@ impl ErrorCode {
                 400,
                 "Specified preferred backup time is not valid.",
             ),
+            ErrorCode::InvalidBackupRetentionPeriod => row(
+                "InvalidBackupRetentionPeriod.Malformed",
+                400,
+                "The specified backup retention period is invalid.",
+            ),
             ErrorCode::InvalidAction => row(
                 "InvalidAction.NotFound",
                 404,
@@ -364,6 +372,7 @@ mod tests {
             (ErrorCode::DeleteBackupSetNumExceed, "DeleteBackupSetNumExceed", 400, "Delete backup set number is more than 100."),
             (ErrorCode::BackupSetNotFound, "InvalidBackupSetID.NotFound", 404, "Specified backup set ID does not exist."),
             (ErrorCode::InvalidPreferredBackupTime, "InvalidPreferredBackupTime.Format", 400, "Specified preferred backup time is not valid."),
+            (ErrorCode::InvalidBackupRetentionPeriod, "InvalidBackupRetentionPeriod.Malformed", 400, "The specified backup retention period is invalid."),
             (ErrorCode::InvalidAction, "InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method."),
             (ErrorCode::InvalidAccessKeyIdNotFound, "InvalidAccessKeyId.NotFound", 404, "Specified access key is not found."),
             (ErrorCode::ForbiddenRam, "Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::InstanceId;
 use crate::job::{ActiveJob, JobRecord};
-use crate::policy::BackupPolicy;
+use crate::policy::{BackupPolicy, RetentionDays};
 use crate::quota::QuotaLedger;
 use crate::time::Timestamp;
 use crate::vocab::{
@@ -69,6 +69,8 @@ pub struct Instance {
     pub(crate) lock: LockMode,
     pub(crate) category: Category,
     pub(crate) policy: Option<BackupPolicy>,
+    /// `BackupRetentionPeriod`: how long automatic sets are kept (T-6).
+    pub(crate) retention: RetentionDays,
     /// `BackupDurationSeconds` of this instance; `None` uses the simulation's default.
     pub(crate) backup_duration_seconds: Option<u32>,
     /// The next automatic start (T-5), kept with the policy.
@@ -142,6 +144,9 @@ struct InstanceWire {
     backup_duration_seconds: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     policy: Option<BackupPolicy>,
+    /// T-6; absent in states written before retention existed.
+    #[serde(default)]
+    backup_retention_period: RetentionDays,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     next_auto_start: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -176,6 +181,7 @@ impl From<Instance> for InstanceWire {
             databases: i.databases,
             backup_duration_seconds: i.backup_duration_seconds,
             policy: i.policy,
+            backup_retention_period: i.retention,
             next_auto_start: i.next_auto_start,
             active_job: i.active_job,
             active_job_databases: d.job_databases,
@@ -206,6 +212,7 @@ impl From<InstanceWire> for Instance {
             lock: w.lock,
             category: w.category,
             policy: w.policy,
+            retention: w.backup_retention_period,
             backup_duration_seconds: w.backup_duration_seconds,
             next_auto_start: w.next_auto_start,
             active_job: w.active_job,
@@ -290,6 +297,10 @@ impl Instance {
     /// The backup policy, if any.
     pub fn policy(&self) -> Option<&BackupPolicy> {
         self.policy.as_ref()
+    }
+    /// `BackupRetentionPeriod`: how long automatic sets are kept (T-6).
+    pub fn retention(&self) -> RetentionDays {
+        self.retention
     }
     /// The next automatic start, if a policy is set.
     pub fn next_auto_start(&self) -> Option<Timestamp> {
@@ -407,6 +418,8 @@ pub struct InstanceSpec {
     pub backup_duration_seconds: Option<u32>,
     /// `BackupPolicy`.
     pub policy: Option<BackupPolicy>,
+    /// `BackupRetentionPeriod` (T-6).
+    pub retention: RetentionDays,
 }
 
 impl InstanceSpec {
@@ -428,6 +441,7 @@ impl InstanceSpec {
             databases: Vec::new(),
             backup_duration_seconds: None,
             policy: None,
+            retention: RetentionDays::DEFAULT,
         }
     }
 }
@@ -445,6 +459,8 @@ pub struct InstanceChanges {
     pub databases: Option<Vec<Database>>,
     /// `Some(None)` removes the policy.
     pub policy: Option<Option<BackupPolicy>>,
+    /// New `BackupRetentionPeriod` (T-6).
+    pub retention: Option<RetentionDays>,
     /// New `BackupDurationSeconds`.
     pub backup_duration_seconds: Option<u32>,
     /// New `Tags` (replaces them).
@@ -567,6 +583,7 @@ impl InstanceSpec {
             category: self.category,
             next_auto_start: self.policy.and_then(|p| p.next_start_after(now)),
             policy: self.policy,
+            retention: self.retention,
             backup_duration_seconds: self.backup_duration_seconds,
             active_job: None,
             history: Vec::new(),
@@ -603,5 +620,30 @@ mod tests {
         assert!(!is_valid_database_name("Db1"));
         assert!(is_valid_database_name(&"a".repeat(64)));
         assert!(!is_valid_database_name(&"a".repeat(65)));
+    }
+
+    /// T-6: the retention is part of the state's JSON (`BackupRetentionPeriod`, days); a
+    /// state written before it existed reads as 7 days; a value outside 7–730 is refused.
+    #[test]
+    fn t6_retention_in_the_state_json() {
+        let now = Timestamp::parse_rfc3339("2026-03-01T00:00:00Z").unwrap();
+        let mut spec = InstanceSpec::new(InstanceId::new("rm-1").unwrap(), Engine::MySql);
+        spec.retention = RetentionDays::new(30).unwrap();
+        let instance = spec.build(now).unwrap();
+        let json = serde_json::to_value(&instance).unwrap();
+        assert_eq!(json["BackupRetentionPeriod"], 30);
+        let back: Instance = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back, instance);
+        let mut old = json.clone();
+        old.as_object_mut().unwrap().remove("BackupRetentionPeriod");
+        let old: Instance = serde_json::from_value(old).unwrap();
+        assert_eq!(old.retention(), RetentionDays::DEFAULT);
+        let mut bad = json;
+        bad["BackupRetentionPeriod"] = 6.into();
+        let refused = serde_json::from_value::<Instance>(bad).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "a retention of 6 days is not from 7 to 730"
+        );
     }
 }

@@ -116,6 +116,76 @@ impl BackupPolicy {
     }
 }
 
+/// `BackupRetentionPeriod`: how many days an automatic backup set is kept after its end
+/// (rule T-6), 7 to 730.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u64", into = "u64")]
+pub struct RetentionDays(u16);
+
+impl RetentionDays {
+    /// The fewest days.
+    pub const MIN: u16 = 7;
+    /// The most days.
+    pub const MAX: u16 = 730;
+    /// The retention of an instance whose retention was never changed.
+    pub const DEFAULT: RetentionDays = RetentionDays(Self::MIN);
+    /// The longest retention.
+    pub const LONGEST: RetentionDays = RetentionDays(Self::MAX);
+
+    /// `days` when it is from 7 to 730.
+    pub fn new(days: u64) -> Option<RetentionDays> {
+        u16::try_from(days)
+            .ok()
+            .filter(|d| (Self::MIN..=Self::MAX).contains(d))
+            .map(RetentionDays)
+    }
+
+    /// The wire's decimal string (`"7"` … `"730"`, no sign, no leading zero).
+    pub fn parse(text: &str) -> Option<RetentionDays> {
+        let canonical =
+            !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0');
+        canonical
+            .then(|| text.parse::<u64>().ok())
+            .flatten()
+            .and_then(RetentionDays::new)
+    }
+
+    /// The days.
+    pub fn days(self) -> u16 {
+        self.0
+    }
+
+    /// The retention in milliseconds.
+    pub fn millis(self) -> i64 {
+        i64::from(self.0) * MILLIS_PER_DAY
+    }
+}
+
+impl Default for RetentionDays {
+    fn default() -> Self {
+        RetentionDays::DEFAULT
+    }
+}
+
+impl TryFrom<u64> for RetentionDays {
+    type Error = String;
+    fn try_from(days: u64) -> Result<Self, Self::Error> {
+        RetentionDays::new(days).ok_or_else(|| {
+            format!(
+                "a retention of {days} days is not from {} to {}",
+                Self::MIN,
+                Self::MAX
+            )
+        })
+    }
+}
+
+impl From<RetentionDays> for u64 {
+    fn from(days: RetentionDays) -> u64 {
+        u64::from(days.0)
+    }
+}
+
 /// The wire form of a policy, as `Sim.CreateInstance` and the state serialization spell it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -149,6 +219,30 @@ impl TryFrom<PolicyWire> for BackupPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn t6_retention_days_parse_from_7_to_730_in_canonical_decimal() {
+        for (text, days) in [("7", Some(7)), ("730", Some(730)), ("30", Some(30))] {
+            assert_eq!(RetentionDays::parse(text).map(RetentionDays::days), days);
+        }
+        for text in [
+            "6",
+            "731",
+            "",
+            "07",
+            "+30",
+            "30 ",
+            "thirty",
+            "99999999999999999999",
+        ] {
+            assert_eq!(RetentionDays::parse(text), None, "{text:?}");
+        }
+        assert_eq!(
+            RetentionDays::new(7).map(RetentionDays::millis),
+            Some(7 * MILLIS_PER_DAY)
+        );
+        assert_eq!(RetentionDays::new(u64::MAX), None);
+    }
 
     fn at(text: &str) -> Timestamp {
         Timestamp::parse_rfc3339(text).unwrap()

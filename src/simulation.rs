@@ -291,6 +291,7 @@ pub(crate) fn settle(
         match (end, auto) {
             (Some(end), auto) if end <= now && auto.is_none_or(|a| end <= a) => {
                 end_job(instance, settings, end, SetStatus::Success);
+                drop_expired_before_last(instance, now);
             }
             (_, Some(start)) if start <= now => {
                 start_automatic(instance, ids, settings, start);
@@ -299,6 +300,57 @@ pub(crate) fn settle(
             _ => break,
         }
     }
+    expire_sets(instance, now);
+}
+
+/// Whether `record`'s set is an automatic one whose retention ran out by `now` (T-6: gone
+/// at exactly `BackupEndTime` + `BackupRetentionPeriod` days).
+pub(crate) fn expired(record: &JobRecord, keep_millis: i64, now: Timestamp) -> bool {
+    record.mode == BackupMode::Automated && record.ended.saturating_add_millis(keep_millis) <= now
+}
+
+/// T-6 during a long settle: when the job that just ended left a set that has already
+/// expired, the record before it, if expired too, goes at once. A jump over years then
+/// holds one expired record at a time instead of every run it skips.
+fn drop_expired_before_last(instance: &mut Instance, now: Timestamp) {
+    let keep = instance.retention.millis();
+    if let [.., before, last] = instance.history.as_slice() {
+        if expired(last, keep, now) && expired(before, keep, now) {
+            let at = instance.history.len() - 2;
+            instance.history.remove(at);
+        }
+    }
+}
+
+/// T-6: removes the automatic sets whose retention ran out by `now`. The last ended job
+/// stays, its set hidden (`set_deleted`), because CB-A3 reads whether it failed.
+pub(crate) fn expire_sets(instance: &mut Instance, now: Timestamp) {
+    let keep = instance.retention.millis();
+    let history = &mut instance.history;
+    // Jobs end one after another, so `ended` grows along the history.
+    let due = history.partition_point(|r| r.ended.saturating_add_millis(keep) <= now);
+    let last = history.len().saturating_sub(1);
+    let removable = |i: usize, r: &JobRecord| r.mode == BackupMode::Automated && i != last;
+    if !history[..due]
+        .iter()
+        .enumerate()
+        .any(|(i, r)| removable(i, r))
+    {
+        if let Some(r) = history.get_mut(last).filter(|_| due > last) {
+            r.set_deleted |= r.mode == BackupMode::Automated;
+        }
+        return;
+    }
+    let mut index = 0;
+    history.retain_mut(|r| {
+        let i = index;
+        index += 1;
+        if i >= due || r.mode != BackupMode::Automated {
+            return true;
+        }
+        r.set_deleted = true;
+        i == last
+    });
 }
 
 /// T-5: the automatic job due at `at`, unless a job is active or the instance cannot be

@@ -90,6 +90,11 @@ fn bad_input_is_answered_and_changes_nothing() {
 }
 
 #[test]
+fn retention_t6() {
+    run("retention.jsonl");
+}
+
+#[test]
 fn simulator_lines_strict_fields_and_t5_policies() {
     run("simulator-lines.jsonl");
 }
@@ -136,6 +141,7 @@ fn every_scenario_file_is_run() {
         "public-daily-quota.jsonl",
         "public-job-lifecycle.jsonl",
         "ram.jsonl",
+        "retention.jsonl",
         "simulator-lines.jsonl",
     ];
     assert_eq!(names, run_here, "a scenario file has no test");

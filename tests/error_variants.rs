@@ -361,6 +361,14 @@ fn section7_and_section8_error_variants() {
         )
     );
     assert_eq!(wire(&BackupPolicyError::InvalidPeriod), filter);
+    assert_eq!(
+        wire(&BackupPolicyError::InvalidRetention),
+        row(
+            "InvalidBackupRetentionPeriod.Malformed",
+            400,
+            "The specified backup retention period is invalid."
+        )
+    );
 }
 
 #[test]

@@ -12,6 +12,7 @@ use std::ops::Range;
 
 use crate::error::ErrorCode;
 use crate::error::WireError;
+use crate::policy::RetentionDays;
 use crate::settings::Settings;
 use crate::simulation::{Simulation, DEFAULT_START};
 use crate::time::{Timestamp, MILLIS_PER_DAY};
@@ -171,7 +172,11 @@ fn run_instance_in<M: ClientMix>(
     tally: &mut Tally,
 ) {
     tally.instances += 1;
-    let spec = settings.mix.spec(settings.seed, index);
+    let mut spec = settings.mix.spec(settings.seed, index);
+    // The report counts every set that ended; it counts them as it forgets them (about a
+    // day after `retain_days`), so T-6 must not remove automatic sets first: the longest
+    // retention keeps them for 730 days.
+    spec.retention = RetentionDays::LONGEST;
     let engine = spec.engine;
     let id = spec.id.clone();
     let id = id.as_str();

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use super::present;
 use crate::error::{ErrorCode, WireError};
-use crate::policy::{BackupPolicy, PolicyError};
+use crate::policy::{BackupPolicy, PolicyError, RetentionDays};
 use crate::simulation::{Simulation, TimeWentBackwards};
 use crate::time::Timestamp;
 use crate::vocab::InstanceKind;
@@ -18,6 +18,8 @@ pub struct ModifyBackupPolicyRequest<'a> {
     pub preferred_backup_time: Option<&'a str>,
     /// `PreferredBackupPeriod`, at least two distinct days (required).
     pub preferred_backup_period: Option<&'a str>,
+    /// `BackupRetentionPeriod`, days from 7 to 730 (optional; absent keeps the instance's).
+    pub backup_retention_period: Option<&'a str>,
 }
 
 /// Why `ModifyBackupPolicy` or `DescribeBackupPolicy` was refused.
@@ -51,6 +53,9 @@ pub enum BackupPolicyError {
     /// `PreferredBackupPeriod` is absent, names an unknown day or has fewer than 2 days.
     #[error("PreferredBackupPeriod must list at least 2 distinct days Monday…Sunday")]
     InvalidPeriod,
+    /// `BackupRetentionPeriod` is not an integer from 7 to 730 (T-6).
+    #[error("BackupRetentionPeriod must be an integer from 7 to 730")]
+    InvalidRetention,
 }
 
 super::time_message_of!(BackupPolicyError);
@@ -77,6 +82,7 @@ impl WireError for BackupPolicyError {
             Self::ReadOnlyInstance => ErrorCode::ReadOnlyInstance,
             Self::InvalidTime => ErrorCode::InvalidPreferredBackupTime,
             Self::InvalidPeriod => ErrorCode::InvalidParametersFormat,
+            Self::InvalidRetention => ErrorCode::InvalidBackupRetentionPeriod,
         }
     }
 
@@ -93,11 +99,14 @@ pub struct PolicyView {
     pub policy: Option<BackupPolicy>,
     /// `PreferredNextBackupTime`: the next automatic start.
     pub next_start: Option<Timestamp>,
+    /// `BackupRetentionPeriod` (T-6).
+    pub retention: RetentionDays,
 }
 
 impl Simulation {
-    /// `ModifyBackupPolicy` at `now`: replaces the instance's policy; the next automatic
-    /// start is the first window start later than `now` (T-5).
+    /// `ModifyBackupPolicy` at `now`: replaces the instance's policy and, when given, its
+    /// retention (T-6); the next automatic start is the first window start later than
+    /// `now` (T-5).
     pub fn modify_backup_policy(
         &mut self,
         request: &ModifyBackupPolicyRequest<'_>,
@@ -116,6 +125,11 @@ impl Simulation {
         let period = present(request.preferred_backup_period);
         // The time is checked first: a bad period with a bad time answers for the time.
         let policy = BackupPolicy::parse(time, period.unwrap_or(""), 2)?;
+        let retention = match present(request.backup_retention_period) {
+            None => instance.retention,
+            Some(text) => RetentionDays::parse(text).ok_or(BackupPolicyError::InvalidRetention)?,
+        };
+        instance.retention = retention;
         instance.next_auto_start = policy.next_start_after(now);
         instance.policy = Some(policy);
         self.debug_check(request.db_instance_id.unwrap_or_default());
@@ -137,6 +151,7 @@ impl Simulation {
         Ok(PolicyView {
             policy: instance.policy,
             next_start: instance.next_auto_start,
+            retention: instance.retention,
         })
     }
 }

@@ -175,6 +175,9 @@ impl Simulation {
             instance.next_auto_start = policy.and_then(|p| p.next_start_after(now));
             instance.policy = policy;
         }
+        if let Some(retention) = changes.retention {
+            instance.retention = retention;
+        }
         if let Some(seconds) = changes.backup_duration_seconds {
             instance.backup_duration_seconds = Some(seconds);
         }

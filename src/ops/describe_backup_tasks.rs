@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use super::{owned, present};
 use crate::error::{ErrorCode, WireError};
 use crate::ids::{BackupId, BackupJobId};
+use crate::simulation::expired;
 use crate::simulation::{Simulation, TimeWentBackwards};
 use crate::time::Timestamp;
 use crate::vocab::{BackupMode, InstanceKind, JobStatus, JobStatusFilter};
@@ -128,6 +129,7 @@ impl Simulation {
             JobStatusFilter::from_wire,
         )?;
         let wanted = present(request.backup_job_id).map(BackupJobId::parse);
+        let keep = instance.retention.millis();
         let active = instance.active_job.iter().map(|job| {
             let status = job.status_at(now);
             JobView {
@@ -144,17 +146,24 @@ impl Simulation {
             Some(None) => Vec::new(),
             Some(Some(job_id)) => active
                 .filter(|v| v.id == job_id)
-                .chain(instance.history.iter().filter(|r| r.id == job_id).map(|r| {
-                    let status = r.job_status();
-                    JobView {
-                        id: r.id,
-                        status,
-                        progress_status: JobStatus::Finished,
-                        mode: r.mode,
-                        process: r.process(),
-                        backup_id: (status == JobStatus::Finished).then_some(r.backup_id),
-                    }
-                }))
+                // T-6: a job whose automatic set expired is gone with it.
+                .chain(
+                    instance
+                        .history
+                        .iter()
+                        .filter(|r| r.id == job_id && !expired(r, keep, now))
+                        .map(|r| {
+                            let status = r.job_status();
+                            JobView {
+                                id: r.id,
+                                status,
+                                progress_status: JobStatus::Finished,
+                                mode: r.mode,
+                                process: r.process(),
+                                backup_id: (status == JobStatus::Finished).then_some(r.backup_id),
+                            }
+                        }),
+                )
                 .collect(),
         };
         views.retain(|v| {

@@ -185,18 +185,20 @@ fn run<P: Params>(
             Ok(Answer::ok(sim, body))
         }
         "ModifyBackupPolicy" => {
-            let [id, time, period] = strings(
+            let [id, time, period, retention] = strings(
                 params,
                 [
                     "DBInstanceId",
                     "PreferredBackupTime",
                     "PreferredBackupPeriod",
+                    "BackupRetentionPeriod",
                 ],
             )?;
             let request = ModifyBackupPolicyRequest {
                 db_instance_id: id.as_deref(),
                 preferred_backup_time: time.as_deref(),
                 preferred_backup_period: period.as_deref(),
+                backup_retention_period: retention.as_deref(),
             };
             sim.modify_backup_policy(&request, now)
                 .map_err(|e| LineError::of(&e))?;
@@ -214,7 +216,7 @@ fn run<P: Params>(
                 "PreferredBackupTime": view.policy.map(|p| p.time_text()).unwrap_or_default(),
                 "PreferredBackupPeriod": view.policy.map(|p| p.period_text()).unwrap_or_default(),
                 "PreferredNextBackupTime": view.next_start.map(|t| t.to_wire_minutes()).unwrap_or_default(),
-                "BackupRetentionPeriod": "7",
+                "BackupRetentionPeriod": view.retention.days().to_string(),
             });
             Ok(Answer::ok(sim, body))
         }

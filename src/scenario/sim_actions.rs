@@ -11,7 +11,7 @@ use crate::ids::InstanceId;
 use crate::instance::{Database, InstanceChanges, InstanceSpec};
 use crate::ops::backup_policy::BackupPolicyError;
 use crate::ops::controls::SimError;
-use crate::policy::BackupPolicy;
+use crate::policy::{BackupPolicy, RetentionDays};
 use crate::settings::{SettingsChange, UtcOffset, MAX_BACKUP_DURATION_SECONDS};
 use crate::simulation::Simulation;
 use crate::time::{Timestamp, MILLIS_PER_SECOND};
@@ -226,27 +226,47 @@ fn databases(fields: &Fields<'_>) -> Result<Option<Vec<Database>>, LineError> {
 struct PolicyFields {
     preferred_backup_time: Option<String>,
     preferred_backup_period: Option<String>,
+    backup_retention_period: Option<u64>,
 }
 
-/// `BackupPolicy`: `Some(None)` for JSON `null` (remove), `None` when absent. A time that is
-/// not `HH:mmZ-HH:mmZ` with a later end answers `InvalidPreferredBackupTime.Format` and a bad
-/// period `InvalidParameters.Format`, as `ModifyBackupPolicy` does (T-5), though a single
-/// day is accepted here.
-fn policy(fields: &Fields<'_>) -> Result<Option<Option<BackupPolicy>>, LineError> {
-    const WHAT: &str = "{\"PreferredBackupTime\":\"HH:mmZ-HH:mmZ\",\"PreferredBackupPeriod\":\"Monday,...\"} or null";
+/// A line's `BackupPolicy`: `None` when absent; `policy` is `None` for JSON `null` (remove
+/// the policy); `retention` is the `BackupRetentionPeriod` it carries, if any.
+struct PolicyChange {
+    policy: Option<BackupPolicy>,
+    retention: Option<RetentionDays>,
+}
+
+/// `BackupPolicy`. A time that is not `HH:mmZ-HH:mmZ` with a later end answers
+/// `InvalidPreferredBackupTime.Format`, a bad period `InvalidParameters.Format` and a
+/// retention outside 7–730 `InvalidBackupRetentionPeriod.Malformed`, in that order, as
+/// `ModifyBackupPolicy` answers them (T-5, T-6), though a single day is accepted here.
+fn policy(fields: &Fields<'_>) -> Result<Option<PolicyChange>, LineError> {
+    const WHAT: &str = "{\"PreferredBackupTime\":\"HH:mmZ-HH:mmZ\",\"PreferredBackupPeriod\":\"Monday,...\"} (and optionally \"BackupRetentionPeriod\": days) or null";
     let Some(wire) = fields.typed::<Option<PolicyFields>>("BackupPolicy", WHAT)? else {
         return Ok(None);
     };
     let Some(wire) = wire else {
-        return Ok(Some(None));
+        return Ok(Some(PolicyChange {
+            policy: None,
+            retention: None,
+        }));
     };
-    BackupPolicy::parse(
+    let refuse = |e: BackupPolicyError| LineError::of(&e);
+    let policy = BackupPolicy::parse(
         wire.preferred_backup_time.as_deref().unwrap_or(""),
         wire.preferred_backup_period.as_deref().unwrap_or(""),
         1,
     )
-    .map(|p| Some(Some(p)))
-    .map_err(|e| LineError::of(&BackupPolicyError::from(e)))
+    .map_err(|e| refuse(e.into()))?;
+    let retention = wire
+        .backup_retention_period
+        .map(|days| RetentionDays::new(days).ok_or(BackupPolicyError::InvalidRetention))
+        .transpose()
+        .map_err(refuse)?;
+    Ok(Some(PolicyChange {
+        policy: Some(policy),
+        retention,
+    }))
 }
 
 fn tags(fields: &Fields<'_>) -> Result<Option<Vec<(String, String)>>, LineError> {
@@ -317,7 +337,10 @@ fn create_instance(
     spec.tags = tags(fields)?.unwrap_or_default();
     spec.databases = databases(fields)?.unwrap_or_default();
     spec.backup_duration_seconds = duration(fields, "BackupDurationSeconds")?;
-    spec.policy = policy(fields)?.flatten();
+    if let Some(change) = policy(fields)? {
+        spec.policy = change.policy;
+        spec.retention = change.retention.unwrap_or_default();
+    }
     sim.create_instance(spec, now).map_err(LineError::sim)?;
     Ok(Answer::ok(sim, json!({"DBInstanceId": id.as_str()})))
 }
@@ -353,12 +376,21 @@ fn modify_instance(
     if let Some(fixed) = FIXED_FIELDS.iter().find(|f| fields.has(f)) {
         return Err(LineError::invalid(fixed, "cannot be modified"));
     }
+    // Parsed in the order of the fields' table: the first bad one answers.
+    let (status, lock, kind) = (
+        wire_enum(fields, "DBInstanceStatus")?,
+        wire_enum(fields, "LockMode")?,
+        wire_enum(fields, "DBInstanceType")?,
+    );
+    let databases = databases(fields)?;
+    let policy = policy(fields)?;
     let changes = InstanceChanges {
-        status: wire_enum(fields, "DBInstanceStatus")?,
-        lock: wire_enum(fields, "LockMode")?,
-        kind: wire_enum(fields, "DBInstanceType")?,
-        databases: databases(fields)?,
-        policy: policy(fields)?,
+        status,
+        lock,
+        kind,
+        databases,
+        retention: policy.as_ref().and_then(|c| c.retention),
+        policy: policy.map(|c| c.policy),
         backup_duration_seconds: duration(fields, "BackupDurationSeconds")?,
         tags: tags(fields)?,
     };

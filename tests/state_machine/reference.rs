@@ -74,6 +74,16 @@ impl Job {
     pub fn ends_at(&self) -> i64 {
         self.started + i64::from(self.duration) * 1000
     }
+
+    /// T-6: an automatic set is gone once 7 days (the only retention the model's instances
+    /// have) have passed since it ended, at exactly that instant.
+    pub fn expired(&self, clock: i64) -> bool {
+        const RETENTION_MS: i64 = 7 * 24 * 3_600_000;
+        self.mode == BackupMode::Automated
+            && self
+                .end
+                .is_some_and(|(end, ..)| end + RETENTION_MS <= clock)
+    }
 }
 
 /// What an answer must be: the HTTP status and the body, where `"$job:N"`, `"$set:N"` and
@@ -1159,6 +1169,7 @@ impl Model {
                 let minute = job.started - job.started.rem_euclid(60_000);
                 job.instance == id
                     && !job.set_deleted
+                    && !job.expired(self.clock)
                     && match set {
                         None | Some(IdRef::Literal("")) => true,
                         Some(IdRef::Literal(_)) => false,
@@ -1259,7 +1270,11 @@ impl Model {
             let hit = match r {
                 IdRef::Seen(n) => {
                     let j = &self.jobs[*n];
-                    (j.instance == id && j.end.is_some() && !j.set_deleted).then_some(*n)
+                    (j.instance == id
+                        && j.end.is_some()
+                        && !j.set_deleted
+                        && !j.expired(self.clock))
+                    .then_some(*n)
                 }
                 IdRef::Literal(_) => None,
             };

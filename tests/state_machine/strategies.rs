@@ -199,6 +199,8 @@ fn action(m: &Model) -> BoxedStrategy<Action> {
         4 => near_miss_create(m).prop_map(Action::CreateBackup),
         4 => prop_oneof![0u64..=120, 121u64..=700, 3_000u64..=11_000, 80_000u64..=100_000]
             .prop_map(Action::AdvanceSeconds),
+        // About a week: automatic sets reach their retention (T-6) around here.
+        1 => (595_000u64..=615_000).prop_map(Action::AdvanceSeconds),
         2 => full_backup_age(m).prop_map(Action::AdvanceTo),
         2 => (select(&[0i32, 480, -330][..]), -3i64..=3)
             .prop_map(|(offset_minutes, jitter)| Action::AdvanceToMidnight { offset_minutes, jitter }),
