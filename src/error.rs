@@ -77,6 +77,8 @@ pub enum ErrorCode {
     InvalidPreferredBackupTime,
     /// A `BackupRetentionPeriod` that is not an integer from 7 to 730 (T-6).
     InvalidBackupRetentionPeriod,
+    /// An API parameter value longer than 1,024 characters (the message names it).
+    InvalidParameterTooLong,
     /// An unknown action.
     InvalidAction,
     /// An `AccessKeyId` that was never declared (ram.md).
@@ -127,6 +129,7 @@ impl ErrorCode {
         ErrorCode::BackupSetNotFound,
         ErrorCode::InvalidPreferredBackupTime,
         ErrorCode::InvalidBackupRetentionPeriod,
+        ErrorCode::InvalidParameterTooLong,
         ErrorCode::InvalidAction,
         ErrorCode::InvalidAccessKeyIdNotFound,
         ErrorCode::ForbiddenRam,
@@ -281,6 +284,11 @@ impl ErrorCode {
                 400,
                 "The specified backup retention period is invalid.",
             ),
+            ErrorCode::InvalidParameterTooLong => row(
+                "InvalidParameter",
+                400,
+                "The specified parameter is too long.",
+            ),
             ErrorCode::InvalidAction => row(
                 "InvalidAction.NotFound",
                 404,
@@ -373,6 +381,7 @@ mod tests {
             (ErrorCode::BackupSetNotFound, "InvalidBackupSetID.NotFound", 404, "Specified backup set ID does not exist."),
             (ErrorCode::InvalidPreferredBackupTime, "InvalidPreferredBackupTime.Format", 400, "Specified preferred backup time is not valid."),
             (ErrorCode::InvalidBackupRetentionPeriod, "InvalidBackupRetentionPeriod.Malformed", 400, "The specified backup retention period is invalid."),
+            (ErrorCode::InvalidParameterTooLong, "InvalidParameter", 400, "The specified parameter is too long."),
             (ErrorCode::InvalidAction, "InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method."),
             (ErrorCode::InvalidAccessKeyIdNotFound, "InvalidAccessKeyId.NotFound", 404, "Specified access key is not found."),
             (ErrorCode::ForbiddenRam, "Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use rds_backup_sim::scenario::expect::check_answer;
-use rds_backup_sim::scenario::{without_bom, Scenario};
+use rds_backup_sim::scenario::{without_bom, Scenario, MAX_LINE_BYTES};
 use serde_json::Value;
 
 /// Opens `path` (`-` for standard input) for buffered reading.
@@ -29,37 +29,77 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
     replay(open(path)?, BufWriter::with_capacity(1 << 16, stdout))
 }
 
+/// One line of a scenario, as read.
+enum Line<'a> {
+    /// The line's bytes (with its line end), within [`MAX_LINE_BYTES`].
+    Text(&'a [u8]),
+    /// A line longer than [`MAX_LINE_BYTES`], skipped without being held whole.
+    TooLong,
+}
+
+/// Reads the next line into `line`, keeping at most [`MAX_LINE_BYTES`] and its line end;
+/// `None` at the end of the input, `Some(false)` for a line over the limit.
+fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<Option<bool>> {
+    line.clear();
+    let (mut read_any, mut within) = (false, true);
+    loop {
+        let buffer = input.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(read_any.then_some(within));
+        }
+        read_any = true;
+        let (take, done) = match buffer.iter().position(|&b| b == b'\n') {
+            Some(end) => (end + 1, true),
+            None => (buffer.len(), false),
+        };
+        if within {
+            line.extend_from_slice(&buffer[..take]);
+            let content = line.len() - usize::from(done);
+            if content > MAX_LINE_BYTES {
+                within = false;
+                *line = Vec::new();
+            }
+        }
+        input.consume(take);
+        if done {
+            return Ok(Some(within));
+        }
+    }
+}
+
 /// Calls `each(number, line)` for every line of `input`, numbered from 1 (comments and
 /// blank lines counted), without the byte-order mark that may open the first one.
 fn for_each_line(
     mut input: impl BufRead,
-    mut each: impl FnMut(usize, &[u8]) -> anyhow::Result<()>,
+    mut each: impl FnMut(u64, Line<'_>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let mut line = Vec::with_capacity(256);
     let mut number = 0;
-    loop {
-        line.clear();
-        let read = input
-            .read_until(b'\n', &mut line)
-            .context("cannot read the scenario")?;
-        if read == 0 {
-            return Ok(());
-        }
+    while let Some(within) = read_line(&mut input, &mut line).context("cannot read the scenario")? {
         number += 1;
+        if !within {
+            each(number, Line::TooLong)?;
+            continue;
+        }
         let text = if number == 1 {
             without_bom(&line)
         } else {
             &line
         };
-        each(number, text)?;
+        each(number, Line::Text(text))?;
     }
+    Ok(())
 }
 
 /// Applies every line of `input` to a fresh scenario and writes the answers to `output`.
 pub fn replay(input: impl BufRead, mut output: impl Write) -> anyhow::Result<()> {
     let mut scenario = Scenario::new();
-    for_each_line(input, |_, line| {
-        if let Some(answer) = scenario.apply_line(line) {
+    for_each_line(input, |number, line| {
+        let answer = match line {
+            Line::Text(text) => scenario.apply_line(text),
+            Line::TooLong => Some(scenario.refuse_long_line(number)),
+        };
+        if let Some(answer) = answer {
             output
                 .write_all(answer.to_line().as_bytes())
                 .and_then(|()| output.write_all(b"\n"))
@@ -85,6 +125,11 @@ pub fn check(input: impl BufRead, label: &str, mut report: impl Write) -> anyhow
     let mut scenario = Scenario::new();
     let mut tally = Tally::default();
     for_each_line(input, |number, line| {
+        let Line::Text(line) = line else {
+            // Its `Expect` cannot be read: it counts neither way.
+            scenario.refuse_long_line(number);
+            return Ok(());
+        };
         let Some(answer) = scenario.apply_line(line) else {
             return Ok(());
         };

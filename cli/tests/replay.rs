@@ -16,14 +16,19 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn replay_stdin(input: &[u8]) -> Output {
-    let mut child = Command::new(bin())
+/// `replay -` running, its standard input, output and error piped.
+fn spawn_replay_stdin() -> std::process::Child {
+    Command::new(bin())
         .args(["replay", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the test binary starts");
+        .expect("the test binary starts")
+}
+
+fn replay_stdin(input: &[u8]) -> Output {
+    let mut child = spawn_replay_stdin();
     let mut stdin = child.stdin.take().expect("stdin is piped");
     stdin.write_all(input).expect("the child reads its input");
     drop(stdin);
@@ -225,12 +230,18 @@ fn invalid_utf8_and_huge_values_are_answered_and_the_replay_goes_on() {
         .unwrap_or_default()
         .starts_with("The line is not valid JSON: "));
     assert_eq!(answers[2]["Code"], "Sim.MalformedLine");
-    assert_eq!(answers[3]["Code"], "InvalidDBInstanceName.NotFound");
+    // Values over 1,024 characters are refused before anything reads them (emulator.md,
+    // "Limits").
+    assert_eq!(answers[3]["Code"], "InvalidParameter");
     assert_eq!(
         answers[3]["Message"],
-        "The database instance does not exist."
+        "The specified parameter DBInstanceId is too long."
     );
-    assert_eq!(answers[4]["Code"], "InvalidBackupMethod.ValueNotSupport");
+    assert_eq!(answers[4]["Code"], "InvalidParameter");
+    assert_eq!(
+        answers[4]["Message"],
+        "The specified parameter BackupMethod is too long."
+    );
     // The last line has no newline; it is still answered, and nothing before changed the state.
     assert_eq!(answers[5]["HttpStatus"], 200);
     assert_eq!(answers[5]["BackupJobId"], "100001");
@@ -305,4 +316,63 @@ fn the_ram_policy_example_allows_test_and_denies_prod() {
         "rds:CreateBackup"
     );
     assert_eq!(answers[5]["Items"]["BackupJob"][0]["BackupJobId"], "100001");
+}
+
+/// The peak resident memory of a running process, in bytes (Linux `VmHWM`).
+fn peak_memory(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("a Linux /proc");
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .expect("VmHWM in /proc/PID/status");
+    kib * 1024
+}
+
+/// A line over 16 MiB answers `Sim.MalformedLine` naming its number and the limit, is
+/// streamed past without being held whole (64 MiB of zeros cost far less than 64 MiB of
+/// memory), and the replay goes on with the next line. A line of exactly 16 MiB is read.
+#[test]
+fn a_line_over_16_mib_is_refused_streamed_past_and_the_replay_goes_on() {
+    let mut child = spawn_replay_stdin();
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let exact = {
+        let mut line =
+            br#"{"Action":"Sim.CreateInstance","DBInstanceId":"rm-a","Engine":"MySQL"}"#.to_vec();
+        line.resize(16 << 20, b' ');
+        line
+    };
+    stdin.write_all(&exact).expect("the child reads");
+    stdin.write_all(b"\n").expect("the child reads");
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        stdin.write_all(&zeros).expect("the child reads");
+    }
+    stdin
+        .write_all(b"\n{\"Action\":\"CreateBackup\",\"DBInstanceId\":\"rm-a\"}\n")
+        .expect("the child reads");
+    stdin.flush().expect("the child reads");
+    // The child now waits for more input, alive: its peak memory so far covers the lines.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let peak = peak_memory(child.id());
+    drop(stdin);
+    let output = child.wait_with_output().expect("the child ends");
+    assert!(output.status.success());
+    let answers = answers(&output);
+    assert_eq!(answers.len(), 3);
+    assert_eq!(
+        answers[0]["HttpStatus"], 200,
+        "a line of exactly 16 MiB is read"
+    );
+    assert_eq!(answers[1]["HttpStatus"], 400);
+    assert_eq!(answers[1]["Code"], "Sim.MalformedLine");
+    assert_eq!(
+        answers[1]["Message"],
+        "Line 2 is longer than the limit of 16777216 bytes (16 MiB)."
+    );
+    assert_eq!(answers[2]["BackupJobId"], "100001");
+    assert!(
+        peak < 56 << 20,
+        "the 64 MiB line was not held: peak {peak} bytes"
+    );
 }

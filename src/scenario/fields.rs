@@ -51,7 +51,7 @@ impl LineError {
         LineError::sim(SimError::InvalidParameter(InvalidField::new(field, reason)))
     }
 
-    fn malformed(message: String) -> LineError {
+    pub(crate) fn malformed(message: String) -> LineError {
         LineError {
             code: ErrorCode::SimMalformedLine,
             message: Cow::Owned(message),
@@ -60,11 +60,40 @@ impl LineError {
     }
 }
 
+/// The longest API parameter value, in characters (emulator.md, "Limits").
+pub const MAX_PARAMETER_CHARS: usize = 1024;
+
+/// Fields of a scenario line that are not API parameters.
+const LINE_FIELDS: &[&str] = &["Action", "At", "Expect", "Comment"];
+
 /// Where an API action's string parameters come from.
 pub(crate) trait Params {
     /// The parameter `name` as a string, `None` when absent; an error when it is present
     /// with another JSON type.
     fn string(&self, name: &'static str) -> Result<Option<Cow<'_, str>>, LineError>;
+
+    /// The name of the first parameter whose value is longer than
+    /// [`MAX_PARAMETER_CHARS`], if any.
+    fn too_long(&self) -> Option<&str>;
+}
+
+/// Whether `value` has more than [`MAX_PARAMETER_CHARS`] characters (counted no further).
+fn over_limit(value: &str) -> bool {
+    value.len() > MAX_PARAMETER_CHARS && value.chars().nth(MAX_PARAMETER_CHARS).is_some()
+}
+
+impl LineError {
+    /// `InvalidParameter` (400): the parameter `name`'s value is too long.
+    pub fn too_long(name: &str) -> LineError {
+        LineError {
+            code: ErrorCode::InvalidParameterTooLong,
+            message: Cow::Owned(format!(
+                "The specified parameter {} is too long.",
+                crate::vocab::clip(name)
+            )),
+            extra: None,
+        }
+    }
 }
 
 /// Wire parameters from the emulator: always strings; the last of a repeated name wins.
@@ -78,6 +107,10 @@ impl Params for Pairs<'_> {
             .rev()
             .find(|(k, _)| *k == name)
             .map(|(_, v)| Cow::Borrowed(*v)))
+    }
+
+    fn too_long(&self) -> Option<&str> {
+        self.0.iter().find(|(_, v)| over_limit(v)).map(|(k, _)| *k)
     }
 }
 
@@ -246,5 +279,16 @@ impl Params for Fields<'_> {
                 .map(Some)
                 .ok_or_else(|| LineError::invalid(name, "API parameters must be JSON strings")),
         }
+    }
+
+    fn too_long(&self) -> Option<&str> {
+        // A raw string token holds at least as many bytes as its value has characters, so
+        // only a token longer than the limit can hold a value over it.
+        self.entries()
+            .filter(|(k, raw)| {
+                raw.get().len() > MAX_PARAMETER_CHARS && !LINE_FIELDS.contains(&k.as_ref())
+            })
+            .find(|(_, raw)| as_string(raw).is_some_and(|v| over_limit(&v)))
+            .map(|(k, _)| k.as_ref())
     }
 }

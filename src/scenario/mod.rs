@@ -13,6 +13,7 @@ mod fields;
 mod sim_actions;
 
 pub use answer::Answer;
+pub use fields::MAX_PARAMETER_CHARS;
 
 use crate::error::ErrorCode;
 use crate::simulation::Simulation;
@@ -109,7 +110,7 @@ impl Scenario {
         if let Some(name) = action.strip_prefix("Sim.") {
             sim_actions::dispatch(&mut self.sim, name, fields, now, is_first_line)
         } else {
-            api::dispatch(&mut self.sim, &action, fields, now)
+            api_call(&mut self.sim, &action, fields, now)
         }
     }
 
@@ -119,8 +120,18 @@ impl Scenario {
     /// acts as the root of the default account. (The emulator strips `AccessKeyId` for its
     /// own `--access-key` keys, which are root keys of the default account.)
     pub fn call_api(&mut self, action: &str, params: &[(&str, &str)], now: Timestamp) -> Answer {
-        let answer = api::dispatch(&mut self.sim, action, &fields::Pairs(params), now);
+        let answer = api_call(&mut self.sim, action, &fields::Pairs(params), now);
         self.finish(answer)
+    }
+
+    /// The answer to line `number` of a scenario when it is longer than [`MAX_LINE_BYTES`]:
+    /// `Sim.MalformedLine` naming the line and the limit. The line is not applied; the
+    /// caller skips it without holding it whole.
+    pub fn refuse_long_line(&mut self, number: u64) -> Answer {
+        let refusal = fields::LineError::malformed(format!(
+            "Line {number} is longer than the limit of {MAX_LINE_BYTES} bytes (16 MiB)."
+        ));
+        self.finish(Err(refusal))
     }
 
     /// Whether `action` is one of [`API_ACTIONS`].
@@ -128,6 +139,28 @@ impl Scenario {
         API_ACTIONS.contains(&action)
     }
 }
+
+/// An API action: an unknown one answers `InvalidAction.NotFound`; a parameter value over
+/// 1,024 characters `InvalidParameter` before anything else reads the request (RAM
+/// included), so no request's size grows the work done for it.
+fn api_call(
+    sim: &mut Simulation,
+    action: &str,
+    params: &impl fields::Params,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    if !Scenario::is_api_action(action) {
+        return Err(unknown_action());
+    }
+    if let Some(name) = params.too_long() {
+        return Err(LineError::too_long(name));
+    }
+    api::dispatch(sim, action, params, now)
+}
+
+/// The longest scenario line `replay` reads, in bytes without its line end
+/// (scenario-format.md): a longer one answers [`Scenario::refuse_long_line`].
+pub const MAX_LINE_BYTES: usize = 16 << 20;
 
 /// The UTF-8 byte-order mark, skipped at the very start of a scenario.
 const BOM: &[u8] = b"\xEF\xBB\xBF";

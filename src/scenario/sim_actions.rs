@@ -1,5 +1,7 @@
 //! The simulator actions (`Sim.*`): natural JSON types in, `Sim.`-prefixed errors out.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::json;
 
@@ -423,6 +425,32 @@ fn advance_time(sim: &mut Simulation, fields: &Fields<'_>) -> Result<Answer, Lin
     Ok(Answer::ok(sim, json!({"Clock": sim.clock().to_rfc3339()})))
 }
 
+/// The longest policy document, in characters (Alibaba's limit for custom policies).
+pub const MAX_POLICY_DOCUMENT_CHARS: usize = 6144;
+
+/// `Policies[i]`, given as a JSON object or as a string holding one: refused when its text
+/// is longer than [`MAX_POLICY_DOCUMENT_CHARS`] (before it is parsed) or is not a document.
+fn policy_document(i: usize, raw: &str) -> Result<Policy, LineError> {
+    let refuse = |why: String| LineError::invalid("Policies", format!("Policies[{i}] {why}"));
+    let text: Cow<'_, str> = match serde_json::from_str::<String>(raw) {
+        Ok(text) => Cow::Owned(text),
+        Err(_) => Cow::Borrowed(raw),
+    };
+    if text.chars().nth(MAX_POLICY_DOCUMENT_CHARS).is_some() {
+        return Err(refuse(format!(
+            "is longer than {MAX_POLICY_DOCUMENT_CHARS} characters"
+        )));
+    }
+    let doc = serde_json::from_str::<Doc>(&text).map_err(|_| {
+        refuse(match text {
+            Cow::Owned(_) => "is a string that does not hold a JSON document".into(),
+            Cow::Borrowed(_) => "is not a policy document".into(),
+        })
+    })?;
+    Policy::from_doc(&doc)
+        .map_err(|e| LineError::invalid("Policies", format!("Policies[{i}]: {e}")))
+}
+
 /// `Sim.PutIdentity` (ram.md): an AccessKey of an account's root or of a user.
 fn put_identity(
     sim: &mut Simulation,
@@ -438,24 +466,14 @@ fn put_identity(
         .ok_or_else(|| LineError::invalid("AccessKeySecret", "is required"))?;
     let user = text("UserName")?;
     let docs = fields
-        .typed::<Vec<Doc>>(
+        .typed::<Vec<Box<serde_json::value::RawValue>>>(
             "Policies",
             "a list of policy documents (objects, or strings holding one)",
         )?
         .unwrap_or_default();
     let mut policies = Vec::with_capacity(docs.len());
-    for (i, doc) in docs.into_iter().enumerate() {
-        let doc = match doc {
-            Doc::Str(text) => serde_json::from_str::<Doc>(&text).map_err(|_| {
-                LineError::invalid(
-                    "Policies",
-                    format!("Policies[{i}] is a string that does not hold a JSON document"),
-                )
-            })?,
-            other => other,
-        };
-        let policy = Policy::from_doc(&doc)
-            .map_err(|e| LineError::invalid("Policies", format!("Policies[{i}]: {e}")))?;
+    for (i, raw) in docs.iter().enumerate() {
+        let policy = policy_document(i, raw.get())?;
         policies.push(policy);
     }
     let identity = Identity {
