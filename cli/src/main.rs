@@ -36,12 +36,8 @@ enum Command {
     /// reports what the rules answered (docs/simulate.md).
     Simulate(simulate::SimulateArgs),
     /// Merges the `simulate --json --shard I/N` reports of every shard of one run into
-    /// the report of the whole run.
-    Merge {
-        /// The shard reports.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
+    /// the report of the whole run (text, --json or --plot, as simulate writes it).
+    Merge(simulate::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,7 +47,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Load(args) => load::run(args),
         Command::Simulate(args) => simulate::run(&args),
-        Command::Merge { files } => simulate::merge(&files),
+        Command::Merge(args) => simulate::merge(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
