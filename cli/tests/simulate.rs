@@ -81,6 +81,11 @@ fn the_json_report_has_every_documented_field() {
     assert_eq!(settings["start"], "2026-01-01T00:00:00Z");
     assert_eq!(settings["daily_backup_limit"], 20);
     assert_eq!(settings["quota_window"], "CalendarDay");
+    assert_eq!(settings["config"]["path"], "built-in");
+    assert_eq!(settings["config"]["hash"].as_str().unwrap().len(), 16);
+    assert_eq!(settings["fleet"]["quota"]["daily_limit"], 20);
+    assert_eq!(settings["fleet"]["clients"]["weights"]["nightly"], 60);
+    assert!(settings.get("clients").is_none());
     let rejected: u64 = report["rejected"]
         .as_object()
         .unwrap()
@@ -103,6 +108,12 @@ fn the_text_report_lists_every_create_backup_code() {
     let out = run(&["simulate", "--instances", "200", "--days", "1"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "simulate: 200 instances, 1 day from 2026-01-01T00:00:00Z, seed 0, sets kept 7 days\n"
+        ),
+        "{text}"
+    );
     for needle in [
         "requests",
         "accepted",
@@ -273,4 +284,67 @@ fn merge_refuses_what_is_not_one_complete_run() {
         text.starts_with("simulate: 40 instances, 1 day from"),
         "{text}"
     );
+}
+
+#[test]
+fn a_bad_plot_path_fails_before_the_run() {
+    // A run of 10^9 instances would take minutes: these fail at once.
+    let huge = ["simulate", "--instances", "1000000000", "--quiet", "--plot"];
+    fn with<'a>(huge: &[&'a str], path: &'a str) -> Vec<&'a str> {
+        let mut args = huge.to_vec();
+        args.push(path);
+        args
+    }
+    let png = temp("out.png");
+    fails_with(
+        &with(&huge, png.to_str().unwrap()),
+        1,
+        &format!(
+            "--plot {}: the plot is SVG, so the file name must end in .svg",
+            png.display()
+        ),
+    );
+    assert!(!png.exists(), "nothing is written");
+    fails_with(
+        &with(&huge, "/nonexistent/x.svg"),
+        1,
+        "--plot /nonexistent/x.svg: the directory /nonexistent does not exist",
+    );
+    fails_with(
+        &["merge", "--plot", "fleet.png", "/nonexistent/a.json"],
+        1,
+        "--plot fleet.png: the plot is SVG, so the file name must end in .svg",
+    );
+}
+
+#[test]
+fn a_one_day_plot_shows_a_dot_per_series_and_its_date() {
+    let path = temp("one-day.svg");
+    let out = run(&[
+        "simulate",
+        "--instances",
+        "300",
+        "--days",
+        "1",
+        "--quiet",
+        "--plot",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let report = json(&["--instances", "300", "--days", "1"]);
+    let codes = report["days"][0]["rejected"].as_object().unwrap().len();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    // One dot per series on the day (accepted, each code, at the limit), and one more
+    // per series in the legend.
+    assert_eq!(
+        svg.matches("<circle").count(),
+        2 * (codes + 2),
+        "{codes} codes"
+    );
+    let texts: Vec<&str> = svg.lines().map(str::trim).collect();
+    assert!(texts.contains(&"2026-01-01"));
+    assert!(texts
+        .iter()
+        .any(|t| t.starts_with("CreateBackup per day: fleet built-in (")
+            && t.ends_with("), 300 instances, 1 day from 2026-01-01, seed 0")));
 }
