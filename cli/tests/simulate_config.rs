@@ -58,7 +58,7 @@ fn a_config_changes_the_run_and_is_named_in_the_report() {
     let second = text.lines().nth(1).unwrap();
     assert!(
         second.starts_with(&format!("fleet {} (", path.display()))
-            && second.ends_with("): 5 backups per CalendarDay at +00:00; clients nightly 60, retrying 20, burst 12, malformed 8"),
+            && second.ends_with("): 5 backups per calendar day at +00:00; clients nightly 60, retrying 20, burst 12, malformed 8"),
         "{second}"
     );
 }

@@ -7,6 +7,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use rds_backup_sim::fleet::FleetReport;
+use rds_backup_sim::vocab::QuotaWindow;
 use rds_backup_sim::{CreateBackupError, Engine, Timestamp};
 
 use super::config::FleetConfig;
@@ -135,13 +136,15 @@ pub fn fleet_line(s: &ReportSettings) -> String {
         .filter(|(_, w)| *w > 0)
         .map(|(kind, w)| format!("{} {w}", super::config::Weighted::key(*kind)))
         .collect();
+    let window = match quota.window {
+        QuotaWindow::CalendarDay => format!("calendar day at {}", quota.utc_offset),
+        QuotaWindow::Rolling24h => "rolling 24 hours".to_owned(),
+    };
     format!(
-        "fleet {} ({}): {} backups per {} at {}; clients {}",
+        "fleet {} ({}): {} backups per {window}; clients {}",
         s.config.path,
         s.config.hash,
         quota.daily_limit,
-        quota.window,
-        quota.utc_offset,
         clients.join(", ")
     )
 }
