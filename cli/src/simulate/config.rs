@@ -705,6 +705,28 @@ mod tests {
     }
 
     #[test]
+    fn a_partial_table_keeps_the_other_keys() {
+        let config = FleetConfig::parse(
+            "[clients.nightly.retry]\nattempts = 4\n[clients.retrying]\nrequests_per_day = 5\n",
+            "x",
+        )
+        .unwrap();
+        let clients = config.apply(&mut FleetSettings::default());
+        let built_in = DefaultClients::default().params;
+        assert_eq!(
+            clients.params.nightly.retry,
+            RetryPolicy {
+                attempts: 4,
+                ..built_in.nightly.retry
+            }
+        );
+        assert_eq!(clients.params.nightly.window, built_in.nightly.window);
+        assert_eq!(clients.params.retrying.requests_per_day, 5);
+        assert_eq!(clients.params.retrying.retry, built_in.retrying.retry);
+        assert_eq!(clients.weights, DefaultClients::default().weights);
+    }
+
+    #[test]
     fn keys_in_another_order_draw_the_same_fleet() {
         let config = FleetConfig::parse(
             "[instances.engines]\nMariaDB = 10\nSQLServer = 15\nPostgreSQL = 25\nMySQL = 50\n",

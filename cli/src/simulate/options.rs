@@ -269,5 +269,9 @@ mod tests {
             resolve_shard(None, None, env(&k8s)).map_err(|e| e.to_string()),
             Ok(None)
         );
+        assert_eq!(
+            resolve_shard(fixed, Some(2), env(&k8s)).map_err(|e| e.to_string()),
+            Err("--shards goes with --shard auto; --shard 0/2 already says N".into())
+        );
     }
 }
