@@ -73,12 +73,8 @@ Examples:
     /// reports what the rules answered (docs/simulate.md).
     Simulate(simulate::SimulateArgs),
     /// Merges the `simulate --json --shard I/N` reports of every shard of one run into
-    /// the report of the whole run.
-    Merge {
-        /// The shard reports.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
+    /// the report of the whole run (text, --json or --plot, as simulate writes it).
+    Merge(simulate::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,7 +93,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args).map(|()| ExitCode::SUCCESS),
         Command::Load(args) => load::run(args).map(|()| ExitCode::SUCCESS),
         Command::Simulate(args) => simulate::run(&args).map(|()| ExitCode::SUCCESS),
-        Command::Merge { files } => simulate::merge(&files).map(|()| ExitCode::SUCCESS),
+        Command::Merge(args) => simulate::merge(&args).map(|()| ExitCode::SUCCESS),
     };
     result.unwrap_or_else(|error| {
         report_error(&error);

@@ -13,9 +13,22 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A count and its unit: `1 day`, `7 days`, `1,000 instances`.
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::thousands;
+    use super::{plural, thousands};
+
+    #[test]
+    fn one_is_singular_every_other_count_plural() {
+        assert_eq!(plural(1, "day", "days"), "1 day");
+        assert_eq!(plural(0, "day", "days"), "0 days");
+        assert_eq!(plural(7, "day", "days"), "7 days");
+        assert_eq!(plural(1_000, "thread", "threads"), "1,000 threads");
+    }
 
     #[test]
     fn groups_of_three_from_the_right() {

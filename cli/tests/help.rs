@@ -38,7 +38,7 @@ fn the_top_level_help_says_what_the_program_is_and_lists_every_subcommand() {
 
 #[test]
 fn each_subcommand_help_ends_with_examples() {
-    for command in ["replay", "serve", "load"] {
+    for command in ["replay", "serve", "load", "simulate", "merge"] {
         let text = help(&[command]);
         let (_, examples) = text
             .rsplit_once("\nExamples:\n")

@@ -1,48 +1,9 @@
 //! `simulate` and `merge` end to end: the built program, never built by the test itself.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod fleet_common;
 
+use fleet_common::{counts, fails_with, json, run, temp};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_rds-backup-sim");
-
-fn run(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .output()
-        .expect("the built program runs")
-}
-
-fn json(args: &[&str]) -> Value {
-    let mut all = vec!["simulate", "--json", "--quiet"];
-    all.extend_from_slice(args);
-    let out = run(&all);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("--json writes one JSON object")
-}
-
-/// The report without what may differ between equal runs: wall time and thread count.
-fn counts(mut report: Value) -> Value {
-    let map = report.as_object_mut().expect("an object");
-    map.remove("elapsed_seconds");
-    map.remove("decisions_per_second");
-    map.get_mut("settings")
-        .and_then(Value::as_object_mut)
-        .expect("settings")
-        .remove("threads");
-    report
-}
-
-fn temp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rds-backup-sim-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temp dir");
-    dir.join(name)
-}
 
 #[test]
 fn counts_are_identical_for_every_thread_count() {
@@ -73,7 +34,7 @@ fn merged_shards_equal_the_unsharded_run() {
             files.push(path);
         }
         files.reverse(); // the order of the files does not matter
-        let mut args = vec!["merge".to_owned()];
+        let mut args = vec!["merge".to_owned(), "--json".to_owned()];
         args.extend(files.iter().map(|p| p.display().to_string()));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = run(&args);
@@ -120,6 +81,11 @@ fn the_json_report_has_every_documented_field() {
     assert_eq!(settings["start"], "2026-01-01T00:00:00Z");
     assert_eq!(settings["daily_backup_limit"], 20);
     assert_eq!(settings["quota_window"], "CalendarDay");
+    assert_eq!(settings["config"]["path"], "built-in");
+    assert_eq!(settings["config"]["hash"].as_str().unwrap().len(), 16);
+    assert_eq!(settings["fleet"]["quota"]["daily_limit"], 20);
+    assert_eq!(settings["fleet"]["clients"]["weights"]["nightly"], 60);
+    assert!(settings.get("clients").is_none());
     let rejected: u64 = report["rejected"]
         .as_object()
         .unwrap()
@@ -142,6 +108,12 @@ fn the_text_report_lists_every_create_backup_code() {
     let out = run(&["simulate", "--instances", "200", "--days", "1"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with(
+            "simulate: 200 instances, 1 day from 2026-01-01T00:00:00Z, seed 0, sets kept 7 days\n"
+        ),
+        "{text}"
+    );
     for needle in [
         "requests",
         "accepted",
@@ -198,16 +170,15 @@ fn plot_writes_an_svg() {
     );
     let svg = std::fs::read_to_string(&path).unwrap();
     assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(80)]);
-    assert!(svg.contains("rejected: Exceeded.BackupTimes"));
-    assert!(svg.contains("accepted"));
-}
-
-fn fails_with(args: &[&str], code: i32, message: &str) {
-    let out = run(args);
-    assert_eq!(out.status.code(), Some(code), "{args:?}");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(message), "{args:?}: {stderr}");
-    assert!(out.stdout.is_empty());
+    let texts: Vec<&str> = svg.lines().map(str::trim).collect();
+    for label in [
+        "Exceeded.BackupTimes",
+        "accepted",
+        "instances at the daily limit",
+        "2026-01-02",
+    ] {
+        assert!(texts.contains(&label), "no text {label:?}");
+    }
 }
 
 #[test]
@@ -237,7 +208,7 @@ fn bad_options_are_refused_clearly() {
     fails_with(
         &["simulate", "--shard", "half"],
         2,
-        "\"half\" is not I/N (for example 0/4)",
+        "\"half\" is not I/N (for example 0/4) or auto",
     );
     fails_with(
         &["simulate", "--shard", "a/2"],
@@ -273,11 +244,15 @@ fn merge_refuses_what_is_not_one_complete_run() {
     let (a, b) = (shard("0/2", "0"), shard("1/2", "0"));
     let other_seed = shard("1/2", "9");
     fails_with(&["merge", &a], 1, "shard 1/2 is missing");
-    fails_with(&["merge", &a, &a], 1, "shard 0/2 is given twice");
+    fails_with(
+        &["merge", &a, &a],
+        1,
+        &format!("shard 0/2 is given twice (again in {a})"),
+    );
     fails_with(
         &["merge", &a, &other_seed],
         1,
-        "report 2 is from another run",
+        &format!("{a} and {other_seed} are not shards of one run: setting seed is 0 in the first and 9 in the second"),
     );
     let whole = temp("whole.json");
     let report = json(&["--instances", "40", "--days", "1"]);
@@ -285,7 +260,10 @@ fn merge_refuses_what_is_not_one_complete_run() {
     fails_with(
         &["merge", whole.to_str().unwrap(), &b],
         1,
-        "the first report is not a shard",
+        &format!(
+            "{} is not a shard (it was run without --shard)",
+            whole.display()
+        ),
     );
     let junk = temp("junk.json");
     std::fs::write(&junk, b"{}").unwrap();
@@ -301,4 +279,72 @@ fn merge_refuses_what_is_not_one_complete_run() {
     );
     let out = run(&["merge", &b, &a]);
     assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("simulate: 40 instances, 1 day from"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_bad_plot_path_fails_before_the_run() {
+    // A run of 10^9 instances would take minutes: these fail at once.
+    let huge = ["simulate", "--instances", "1000000000", "--quiet", "--plot"];
+    fn with<'a>(huge: &[&'a str], path: &'a str) -> Vec<&'a str> {
+        let mut args = huge.to_vec();
+        args.push(path);
+        args
+    }
+    let png = temp("out.png");
+    fails_with(
+        &with(&huge, png.to_str().unwrap()),
+        1,
+        &format!(
+            "--plot {}: the plot is SVG, so the file name must end in .svg",
+            png.display()
+        ),
+    );
+    assert!(!png.exists(), "nothing is written");
+    fails_with(
+        &with(&huge, "/nonexistent/x.svg"),
+        1,
+        "--plot /nonexistent/x.svg: the directory /nonexistent does not exist",
+    );
+    fails_with(
+        &["merge", "--plot", "fleet.png", "/nonexistent/a.json"],
+        1,
+        "--plot fleet.png: the plot is SVG, so the file name must end in .svg",
+    );
+}
+
+#[test]
+fn a_one_day_plot_shows_a_dot_per_series_and_its_date() {
+    let path = temp("one-day.svg");
+    let out = run(&[
+        "simulate",
+        "--instances",
+        "300",
+        "--days",
+        "1",
+        "--quiet",
+        "--plot",
+        path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let report = json(&["--instances", "300", "--days", "1"]);
+    let codes = report["days"][0]["rejected"].as_object().unwrap().len();
+    let svg = std::fs::read_to_string(&path).unwrap();
+    // One dot per series on the day (accepted, each code, at the limit), and one more
+    // per series in the legend.
+    assert_eq!(
+        svg.matches("<circle").count(),
+        2 * (codes + 2),
+        "{codes} codes"
+    );
+    let texts: Vec<&str> = svg.lines().map(str::trim).collect();
+    assert!(texts.contains(&"2026-01-01"));
+    assert!(texts
+        .iter()
+        .any(|t| t.starts_with("CreateBackup per day: fleet built-in (")
+            && t.ends_with("), 300 instances, 1 day from 2026-01-01, seed 0")));
 }

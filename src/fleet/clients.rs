@@ -5,45 +5,61 @@
 
 use std::borrow::Cow;
 
-use crate::error::{ErrorCode, WireError};
 use crate::instance::Instance;
 use crate::time::{Timestamp, MILLIS_PER_DAY, MILLIS_PER_MINUTE, MILLIS_PER_SECOND};
 use crate::vocab::{BackupMethod, Engine};
 
+use super::params::{self, BurstParams, ClientParams, NightlyParams, RetryPolicy, RetryingParams};
 use super::rng::FleetRng;
+use super::runner::MAX_REQUESTS_PER_INSTANCE_DAY;
 use super::workload::{ClientContext, ClientMix, Outcome, PlannedRequest, Target, Workload};
 
 fn day_start(context: &ClientContext, day: u64) -> Timestamp {
-    context
-        .start
-        .saturating_add_millis((day as i64).saturating_mul(MILLIS_PER_DAY))
+    params::day_start(context.start, day)
 }
 
 fn minutes(n: u64) -> i64 {
     (n as i64) * MILLIS_PER_MINUTE
 }
 
-/// A nightly scheduler: one request a day at its own minute between 01:00 and 05:00 UTC,
-/// with `BackupMethod=Snapshot` on cloud disks and `Physical` on `local_ssd` (a rule of
-/// thumb that MariaDB refuses: CB-11). It never retries.
+/// A nightly scheduler: one request a day at its own minute of
+/// [`NightlyParams::window`] (default 01:00 to 05:00 UTC), with `BackupMethod=Snapshot`
+/// on cloud disks and `Physical` on `local_ssd` (a rule of thumb that MariaDB refuses:
+/// CB-11). By default it never retries ([`NightlyParams::retry`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NightlyScheduler {
+    /// Tonight's scheduled request.
+    tonight: Timestamp,
+    /// The next send: tonight's request or a retry of it.
     next: Timestamp,
+    /// Retries of tonight's request so far.
+    retried: u8,
+    retry: RetryPolicy,
     method: &'static str,
 }
 
 impl NightlyScheduler {
     /// The scheduler of `instance`.
-    pub fn new(instance: &Instance, context: &ClientContext) -> NightlyScheduler {
+    pub fn new(
+        instance: &Instance,
+        context: &ClientContext,
+        params: &NightlyParams,
+    ) -> NightlyScheduler {
         let mut rng = FleetRng::new(context.seed);
-        let minute = 60 + rng.below(240);
+        let tonight = params.window.at(
+            day_start(context, 0),
+            rng.below(u64::from(params.window.minutes)),
+        );
         let method = if instance.storage().is_cloud_disk() {
             BackupMethod::Snapshot
         } else {
             BackupMethod::Physical
         };
         NightlyScheduler {
-            next: day_start(context, 0).saturating_add_millis(minutes(minute)),
+            tonight,
+            next: tonight,
+            retried: 0,
+            retry: params.retry,
             method: method.as_str(),
         }
     }
@@ -54,49 +70,64 @@ impl Workload for NightlyScheduler {
         Some(PlannedRequest::at(self.next).with_method(self.method))
     }
 
-    fn on_answer(&mut self, _: &PlannedRequest, _: &Outcome) {
-        self.next = self.next.saturating_add_millis(MILLIS_PER_DAY);
+    fn on_answer(&mut self, request: &PlannedRequest, outcome: &Outcome) {
+        let tomorrow = self.tonight.saturating_add_millis(MILLIS_PER_DAY);
+        match self.retry.again(request.at, self.retried, outcome) {
+            Some(again) if again < tomorrow => {
+                self.next = again;
+                self.retried += 1;
+            }
+            _ => {
+                (self.tonight, self.next, self.retried) = (tomorrow, tomorrow, 0);
+            }
+        }
     }
 }
 
-/// The delay before [`RetryingClient`] tries again after `BackupJobExists`.
-pub const RETRY_DELAY_SECONDS: i64 = 300;
-/// How often [`RetryingClient`] retries one request.
-pub const MAX_RETRIES: u8 = 3;
-
-/// A deploy hook: two requests a day at random minutes between 09:00 and 11:00 UTC, with
-/// no `BackupMethod` (so `Physical`, which MySQL on cloud disks refuses: CB-11); on
-/// `BackupJobExists` it retries after [`RETRY_DELAY_SECONDS`], at most [`MAX_RETRIES`]
-/// times per request.
+/// A deploy hook: [`RetryingParams::requests_per_day`] requests a day (default 2) at
+/// random minutes of [`RetryingParams::window`] (default 09:00 to 11:00 UTC), with no
+/// `BackupMethod` (so `Physical`, which MySQL on cloud disks refuses: CB-11); it retries
+/// as [`RetryingParams::retry`] says (default: on `BackupJobExists`, after 300 s, at most
+/// 3 times per request).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryingClient {
     rng: FleetRng,
     day: u64,
     context: ClientContext,
+    params: RetryingParams,
     /// Pending sends of the current day and how often each was retried, latest first.
     queue: Vec<(Timestamp, u8)>,
     /// Retries of the request last sent.
     sent_retries: u8,
+    /// When the request last sent was sent.
+    last_sent: Timestamp,
 }
 
 impl RetryingClient {
     /// The client of an instance.
-    pub fn new(_: &Instance, context: &ClientContext) -> RetryingClient {
+    pub fn new(_: &Instance, context: &ClientContext, params: &RetryingParams) -> RetryingClient {
+        let per_day = params.requests_per_day.min(MAX_REQUESTS_PER_INSTANCE_DAY);
         let mut client = RetryingClient {
             rng: FleetRng::new(context.seed),
             day: 0,
             context: *context,
-            queue: Vec::with_capacity(4),
+            params: RetryingParams {
+                requests_per_day: per_day,
+                ..*params
+            },
+            queue: Vec::with_capacity(per_day as usize + 2),
             sent_retries: 0,
+            last_sent: context.start,
         };
         client.plan_day();
         client
     }
 
     fn plan_day(&mut self) {
-        let base = day_start(&self.context, self.day).saturating_add_millis(minutes(9 * 60));
-        for _ in 0..2 {
-            let at = base.saturating_add_millis(minutes(self.rng.below(120)));
+        let day = day_start(&self.context, self.day);
+        let window = self.params.window;
+        for _ in 0..self.params.requests_per_day {
+            let at = window.at(day, self.rng.below(u64::from(window.minutes)));
             self.queue.push((at, 0));
         }
         self.sort();
@@ -111,38 +142,39 @@ impl RetryingClient {
 impl Workload for RetryingClient {
     fn next_request(&mut self) -> Option<PlannedRequest> {
         if self.queue.is_empty() {
+            if self.params.requests_per_day == 0 {
+                return None;
+            }
             self.day += 1;
             self.plan_day();
         }
         let (at, retries) = self.queue.pop()?;
         self.sent_retries = retries;
-        Some(PlannedRequest::at(at))
+        // A retry that fell into the next day's window must not send that day's requests
+        // back in time.
+        self.last_sent = at.max(self.last_sent);
+        Some(PlannedRequest::at(self.last_sent))
     }
 
     fn on_answer(&mut self, request: &PlannedRequest, outcome: &Outcome) {
-        let exists = matches!(outcome, Err(e) if e.error_code() == ErrorCode::BackupJobExists);
-        if exists && self.sent_retries < MAX_RETRIES {
-            let again = request
-                .at
-                .saturating_add_millis(RETRY_DELAY_SECONDS * MILLIS_PER_SECOND);
+        let retry = self.params.retry;
+        if let Some(again) = retry.again(request.at, self.sent_retries, outcome) {
             self.queue.push((again, self.sent_retries + 1));
             self.sort();
         }
     }
 }
 
-/// Requests in one burst of [`BurstClient`].
-pub const BURST_REQUESTS: u64 = 24;
-/// Seconds between two requests of a burst: just longer than a default job (600 s).
-pub const BURST_SPACING_SECONDS: i64 = 610;
-
-/// A runaway export job: every day, from a random minute between 00:00 and 08:00 UTC,
-/// [`BURST_REQUESTS`] requests [`BURST_SPACING_SECONDS`] apart, with the method the
-/// instance supports. Past 20 accepted in the day it runs into `Exceeded.BackupTimes`.
+/// A runaway export job: every day, from a random minute of [`BurstParams::window`]
+/// (default 00:00 to 08:00 UTC), [`BurstParams::requests`] requests (default 24)
+/// [`BurstParams::spacing_seconds`] apart (default 610 s, just longer than a default
+/// job), with the method the instance supports. Past 20 accepted in the day it runs into
+/// `Exceeded.BackupTimes`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BurstClient {
     rng: FleetRng,
     context: ClientContext,
+    params: BurstParams,
     day: u64,
     sent_today: u64,
     next: Timestamp,
@@ -164,10 +196,11 @@ pub fn supported_method(instance: &Instance) -> &'static str {
 
 impl BurstClient {
     /// The client of `instance`.
-    pub fn new(instance: &Instance, context: &ClientContext) -> BurstClient {
+    pub fn new(instance: &Instance, context: &ClientContext, params: &BurstParams) -> BurstClient {
         let mut client = BurstClient {
             rng: FleetRng::new(context.seed),
             context: *context,
+            params: *params,
             day: 0,
             sent_today: 0,
             next: context.start,
@@ -178,7 +211,11 @@ impl BurstClient {
     }
 
     fn burst_start(&mut self) -> Timestamp {
-        day_start(&self.context, self.day).saturating_add_millis(minutes(self.rng.below(480)))
+        let window = self.params.window;
+        window.at(
+            day_start(&self.context, self.day),
+            self.rng.below(u64::from(window.minutes)),
+        )
     }
 }
 
@@ -189,14 +226,14 @@ impl Workload for BurstClient {
 
     fn on_answer(&mut self, _: &PlannedRequest, _: &Outcome) {
         self.sent_today += 1;
-        if self.sent_today < BURST_REQUESTS {
-            self.next = self
-                .next
-                .saturating_add_millis(BURST_SPACING_SECONDS * MILLIS_PER_SECOND);
+        if self.sent_today < u64::from(self.params.requests) {
+            let spacing = i64::from(self.params.spacing_seconds) * MILLIS_PER_SECOND;
+            self.next = self.next.saturating_add_millis(spacing);
         } else {
             self.day += 1;
             self.sent_today = 0;
-            self.next = self.burst_start();
+            // A burst longer than a day must not send the next one back in time.
+            self.next = self.burst_start().max(self.next);
         }
     }
 }
@@ -333,12 +370,14 @@ pub enum ClientKind {
     Malformed,
 }
 
-/// The default client mix: each instance gets one built-in client, drawn with these
-/// weights (default: nightly 60, retrying 20, burst 12, malformed 8).
+/// The mix of built-in clients: each instance gets one, drawn with these weights
+/// (default: nightly 60, retrying 20, burst 12, malformed 8), with these parameters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DefaultClients {
     /// `(kind, weight)`.
     pub weights: Vec<(ClientKind, u32)>,
+    /// The clients' parameters.
+    pub params: ClientParams,
 }
 
 impl Default for DefaultClients {
@@ -350,6 +389,7 @@ impl Default for DefaultClients {
                 (ClientKind::Burst, 12),
                 (ClientKind::Malformed, 8),
             ],
+            params: ClientParams::default(),
         }
     }
 }
@@ -368,9 +408,19 @@ impl ClientMix for DefaultClients {
 
     fn client(&self, instance: &Instance, context: &ClientContext) -> BuiltinClient {
         match self.kind(context) {
-            ClientKind::Nightly => BuiltinClient::Nightly(NightlyScheduler::new(instance, context)),
-            ClientKind::Retrying => BuiltinClient::Retrying(RetryingClient::new(instance, context)),
-            ClientKind::Burst => BuiltinClient::Burst(BurstClient::new(instance, context)),
+            ClientKind::Nightly => BuiltinClient::Nightly(NightlyScheduler::new(
+                instance,
+                context,
+                &self.params.nightly,
+            )),
+            ClientKind::Retrying => BuiltinClient::Retrying(RetryingClient::new(
+                instance,
+                context,
+                &self.params.retrying,
+            )),
+            ClientKind::Burst => {
+                BuiltinClient::Burst(BurstClient::new(instance, context, &self.params.burst))
+            }
             ClientKind::Malformed => {
                 BuiltinClient::Malformed(MalformedClient::new(instance, context))
             }

@@ -3,7 +3,8 @@
 //!
 //! - [`FleetMix`] draws instance `i` from the seed (`mix.rs`);
 //! - a [`Workload`] is one instance's client, a [`ClientMix`] hands them out
-//!   (`workload.rs`); the built-in clients are in [`clients`];
+//!   (`workload.rs`); the built-in clients are in [`clients`], their parameters
+//!   ([`ClientParams`]) in `params.rs`;
 //! - [`run_fleet`] steps each instance through the run on its own, in its own
 //!   [`crate::Simulation`], over any number of threads (`runner.rs`);
 //! - [`FleetReport`] holds the counts, which merge across shards (`report.rs`).
@@ -22,6 +23,7 @@
 
 pub mod clients;
 pub mod mix;
+pub mod params;
 pub mod report;
 pub mod rng;
 pub mod runner;
@@ -29,6 +31,9 @@ pub mod workload;
 
 pub use clients::{BuiltinClient, ClientKind, DefaultClients};
 pub use mix::{FleetMix, PolicyChoice};
+pub use params::{
+    BurstParams, ClientParams, CodeSet, DailyWindow, NightlyParams, RetryPolicy, RetryingParams,
+};
 pub use report::{DayReport, FleetReport, Tally};
 pub use rng::FleetRng;
 pub use runner::{run_fleet, run_instance, run_range, shard_range, FleetSettings};

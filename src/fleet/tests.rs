@@ -212,3 +212,87 @@ fn the_default_run_exercises_every_client_and_many_codes() {
     assert!(report.jobs_failed > 0);
     assert!(report.days.iter().all(|d| d.instances_at_daily_limit > 0));
 }
+
+fn only(kind: ClientKind, params: ClientParams) -> DefaultClients {
+    DefaultClients {
+        weights: vec![(kind, 1)],
+        params,
+    }
+}
+
+fn busy_retry(attempts: u8, backoff_seconds: u32) -> RetryPolicy {
+    RetryPolicy {
+        attempts,
+        backoff_seconds,
+        backoff_factor: 2,
+        codes: CodeSet::of(&[crate::error::ErrorCode::BackupJobExists]),
+    }
+}
+
+fn run_with(settings: &FleetSettings, clients: &DefaultClients) -> FleetReport {
+    run_fleet(settings, clients, 0..settings.instances, 2, &|_| ())
+}
+
+#[test]
+fn a_nightly_scheduler_retries_busy_refusals_as_its_policy_says() {
+    let settings = FleetSettings {
+        instances: 200,
+        days: 3,
+        failure_per_mille: 0,
+        mix: FleetMix {
+            policies: vec![(PolicyChoice::Daily, 1)],
+            long_backup_per_mille: 1000,
+            long_backup_seconds: 1800,
+            ..plain_mysql()
+        },
+        ..FleetSettings::default()
+    };
+    let with = |attempts: u8| {
+        let mut params = ClientParams::default();
+        params.nightly.window = DailyWindow::from_hour(0, 360);
+        params.nightly.retry = busy_retry(attempts, 60);
+        run_with(&settings, &only(ClientKind::Nightly, params))
+    };
+    let (calm, storm) = (with(0), with(5));
+    assert_eq!(calm.requests, 200 * 3);
+    let busy = |r: &FleetReport| r.rejected.get("BackupJobExists").copied().unwrap_or(0);
+    assert!(busy(&calm) > 0);
+    assert_eq!(calm.rejected.len(), 1, "{:?}", calm.rejected);
+    assert_eq!(storm.rejected.len(), 1, "{:?}", storm.rejected);
+    // Every request beyond one a night is a retry of a busy refusal, at most 5 each.
+    let retries = storm.requests - calm.requests;
+    assert!(retries > 0 && retries <= 5 * busy(&storm));
+    assert!(storm.accepted >= calm.accepted);
+}
+
+#[test]
+fn long_bursts_and_late_retries_never_send_back_in_time() {
+    let settings = FleetSettings {
+        instances: 60,
+        days: 3,
+        mix: plain_mysql(),
+        ..FleetSettings::default()
+    };
+    let mut params = ClientParams {
+        burst: BurstParams {
+            window: DailyWindow::from_hour(20, 240),
+            requests: 200,
+            spacing_seconds: 600,
+        },
+        ..ClientParams::default()
+    };
+    params.retrying.retry = busy_retry(3, 86_400);
+    params.retrying.requests_per_day = 30;
+    for kind in [ClientKind::Burst, ClientKind::Retrying] {
+        let report = run_with(&settings, &only(kind, params));
+        assert!(report.requests > 0);
+        assert!(
+            !report.rejected.contains_key("Sim.TimeWentBackwards"),
+            "{kind:?}: {:?}",
+            report.rejected
+        );
+    }
+    params.retrying.requests_per_day = 0;
+    let silent = run_with(&settings, &only(ClientKind::Retrying, params));
+    assert_eq!(silent.requests, 0);
+}
