@@ -79,6 +79,16 @@ pub enum ErrorCode {
     InvalidBackupRetentionPeriod,
     /// An API parameter value longer than 1,024 characters (the message names it).
     InvalidParameterTooLong,
+    /// An injected `Throttling` fault (faults.md).
+    ThrottlingUser,
+    /// An injected `ServiceUnavailable` fault.
+    ServiceUnavailable,
+    /// An injected `InternalError` fault.
+    InternalError,
+    /// An injected `Timeout` fault, in `replay` and on the control plane.
+    SimTimeout,
+    /// `Sim.ClearFaults` of a `FaultId` that names no fault.
+    SimFaultNotFound,
     /// An unknown action.
     InvalidAction,
     /// An `AccessKeyId` that was never declared (ram.md).
@@ -130,6 +140,11 @@ impl ErrorCode {
         ErrorCode::InvalidPreferredBackupTime,
         ErrorCode::InvalidBackupRetentionPeriod,
         ErrorCode::InvalidParameterTooLong,
+        ErrorCode::ThrottlingUser,
+        ErrorCode::ServiceUnavailable,
+        ErrorCode::InternalError,
+        ErrorCode::SimTimeout,
+        ErrorCode::SimFaultNotFound,
         ErrorCode::InvalidAction,
         ErrorCode::InvalidAccessKeyIdNotFound,
         ErrorCode::ForbiddenRam,
@@ -289,6 +304,31 @@ impl ErrorCode {
                 400,
                 "The specified parameter is too long.",
             ),
+            ErrorCode::ThrottlingUser => row(
+                "Throttling.User",
+                400,
+                "Request was denied due to user flow control.",
+            ),
+            ErrorCode::ServiceUnavailable => row(
+                "ServiceUnavailable",
+                503,
+                "The request has failed due to a temporary failure of the server.",
+            ),
+            ErrorCode::InternalError => row(
+                "InternalError",
+                500,
+                "The request processing has failed due to some unknown error, exception or failure.",
+            ),
+            ErrorCode::SimTimeout => row(
+                "Sim.Timeout",
+                504,
+                "No answer: the connection was closed by an injected fault.",
+            ),
+            ErrorCode::SimFaultNotFound => row(
+                "Sim.FaultNotFound",
+                404,
+                "The fault does not exist.",
+            ),
             ErrorCode::InvalidAction => row(
                 "InvalidAction.NotFound",
                 404,
@@ -382,6 +422,11 @@ mod tests {
             (ErrorCode::InvalidPreferredBackupTime, "InvalidPreferredBackupTime.Format", 400, "Specified preferred backup time is not valid."),
             (ErrorCode::InvalidBackupRetentionPeriod, "InvalidBackupRetentionPeriod.Malformed", 400, "The specified backup retention period is invalid."),
             (ErrorCode::InvalidParameterTooLong, "InvalidParameter", 400, "The specified parameter is too long."),
+            (ErrorCode::ThrottlingUser, "Throttling.User", 400, "Request was denied due to user flow control."),
+            (ErrorCode::ServiceUnavailable, "ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server."),
+            (ErrorCode::InternalError, "InternalError", 500, "The request processing has failed due to some unknown error, exception or failure."),
+            (ErrorCode::SimTimeout, "Sim.Timeout", 504, "No answer: the connection was closed by an injected fault."),
+            (ErrorCode::SimFaultNotFound, "Sim.FaultNotFound", 404, "The fault does not exist."),
             (ErrorCode::InvalidAction, "InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method."),
             (ErrorCode::InvalidAccessKeyIdNotFound, "InvalidAccessKeyId.NotFound", 404, "Specified access key is not found."),
             (ErrorCode::ForbiddenRam, "Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),

@@ -29,6 +29,10 @@ pub struct ActiveJob {
     pub started: Timestamp,
     /// How long it takes, in seconds (> 0).
     pub duration_seconds: u32,
+    /// It will end `Failed` at its end time (an injected `JobFails` fault fired when it
+    /// started).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fails: bool,
 }
 
 impl ActiveJob {
@@ -135,6 +139,7 @@ mod tests {
             backup_type: BackupType::FullBackup,
             started: Timestamp::parse_rfc3339("2026-04-01T08:00:00Z").unwrap(),
             duration_seconds,
+            fails: false,
         }
     }
 

@@ -58,6 +58,7 @@
 
 pub mod authz;
 pub mod error;
+pub mod faults;
 pub mod fleet;
 pub mod ids;
 pub mod instance;

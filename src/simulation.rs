@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use compact_str::CompactString;
 
 use crate::authz::Identity;
+use crate::faults::{Faults, Subject};
 use crate::ids::{BackupId, BackupJobId, RequestId, FIRST_BACKUP_ID, FIRST_JOB_ID};
 use crate::instance::{FullBackupMark, Instance};
 use crate::job::{backup_size, ActiveJob, JobRecord};
@@ -71,6 +72,9 @@ pub struct Simulation {
     /// Declared identities by `AccessKeyId` (ram.md).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub(crate) identities: IndexMap<CompactString, Identity, FxBuildHasher>,
+    /// Injected faults (faults.md): declared, matched, counted and retired here.
+    #[serde(default, skip_serializing_if = "Faults::is_pristine")]
+    pub(crate) faults: Faults,
     /// Answers given so far; `RequestId`s derive from it. Not domain state.
     #[serde(default)]
     pub(crate) answers: u64,
@@ -95,6 +99,7 @@ impl Simulation {
             instances: InstanceMap::default(),
             ids: IdCounters::default(),
             identities: IndexMap::default(),
+            faults: Faults::default(),
             answers: 0,
             scope: None,
         }
@@ -108,6 +113,7 @@ impl Simulation {
         self.instances.clear();
         self.ids = IdCounters::default();
         self.identities.clear();
+        self.faults = Faults::default();
         self.answers = 0;
         self.scope = None;
     }
@@ -167,14 +173,20 @@ impl Simulation {
     pub fn settle_all(&mut self) {
         let (clock, settings) = (self.clock, &self.settings);
         for instance in self.instances.values_mut() {
-            settle(instance, &mut self.ids, settings, clock);
+            settle(instance, &mut self.ids, settings, &mut self.faults, clock);
         }
     }
 
     /// The instance `id`, settled to the clock, if it exists for the current caller.
     pub(crate) fn settled_instance(&mut self, id: &str) -> Option<&mut Instance> {
         let instance = visible(&mut self.instances, self.scope.as_deref(), id)?;
-        settle(instance, &mut self.ids, &self.settings, self.clock);
+        settle(
+            instance,
+            &mut self.ids,
+            &self.settings,
+            &mut self.faults,
+            self.clock,
+        );
         Some(instance)
     }
 
@@ -283,6 +295,7 @@ pub(crate) fn settle(
     instance: &mut Instance,
     ids: &mut IdCounters,
     settings: &Settings,
+    faults: &mut Faults,
     now: Timestamp,
 ) {
     loop {
@@ -290,11 +303,17 @@ pub(crate) fn settle(
         let auto = instance.next_auto_start;
         match (end, auto) {
             (Some(end), auto) if end <= now && auto.is_none_or(|a| end <= a) => {
-                end_job(instance, settings, end, SetStatus::Success);
+                let fails = instance.active_job.is_some_and(|job| job.fails);
+                let outcome = if fails {
+                    SetStatus::Failed
+                } else {
+                    SetStatus::Success
+                };
+                end_job(instance, settings, end, outcome);
                 drop_expired_before_last(instance, now);
             }
             (_, Some(start)) if start <= now => {
-                start_automatic(instance, ids, settings, start);
+                start_automatic(instance, ids, settings, faults, start);
                 instance.next_auto_start = instance.policy.and_then(|p| p.next_start_after(start));
             }
             _ => break,
@@ -359,6 +378,7 @@ fn start_automatic(
     instance: &mut Instance,
     ids: &mut IdCounters,
     settings: &Settings,
+    faults: &mut Faults,
     at: Timestamp,
 ) {
     if instance.active_job.is_some() || !instance.can_back_up() {
@@ -378,15 +398,12 @@ fn start_automatic(
         Engine::SqlServer => sql_server_auto_type(instance, at),
         Engine::MySql | Engine::PostgreSql | Engine::MariaDb => BackupType::FullBackup,
     };
-    start_job(
-        instance,
-        ids,
-        settings,
-        BackupMode::Automated,
+    let job = NewJob {
+        mode: BackupMode::Automated,
         method,
         backup_type,
-        at,
-    );
+    };
+    start_job(instance, ids, settings, faults, job, at);
 }
 
 /// CB-A3 for SQL Server `Physical` with `Auto`: `FullBackup` when there is no successful
@@ -408,16 +425,28 @@ pub(crate) fn sql_server_auto_type(instance: &Instance, now: Timestamp) -> Backu
     }
 }
 
+/// What a job that starts is: its mode and its resolved method and type.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NewJob {
+    pub mode: BackupMode,
+    pub method: BackupMethod,
+    pub backup_type: BackupType,
+}
+
 /// CB-A1 (and T-5): starts a job at `now` with the next ids.
 pub(crate) fn start_job(
     instance: &mut Instance,
     ids: &mut IdCounters,
     settings: &Settings,
-    mode: BackupMode,
-    method: BackupMethod,
-    backup_type: BackupType,
+    faults: &mut Faults,
+    job: NewJob,
     now: Timestamp,
 ) -> BackupJobId {
+    let NewJob {
+        mode,
+        method,
+        backup_type,
+    } = job;
     let id = BackupJobId(ids.next_job_id);
     let backup_id = BackupId(ids.next_backup_id);
     ids.next_job_id += 1;
@@ -436,6 +465,18 @@ pub(crate) fn start_job(
         duration_seconds: instance
             .backup_duration_seconds
             .unwrap_or(settings.backup_duration_seconds),
+        // An injected `JobFails` fault decides now that the job will fail.
+        fails: faults
+            .fire(
+                &Subject {
+                    action: None,
+                    instance: Some(instance.id.as_str()),
+                    access_key_id: None,
+                },
+                settings.seed,
+                now,
+            )
+            .is_some(),
     });
     id
 }

@@ -426,6 +426,35 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// `Fault`: what an injected fault does.
+    pub enum FaultKind {
+        /// 400 `Throttling.User`.
+        Throttling => "Throttling",
+        /// 503 `ServiceUnavailable`.
+        ServiceUnavailable => "ServiceUnavailable",
+        /// 500 `InternalError`.
+        InternalError => "InternalError",
+        /// The emulator holds the request, then closes the connection; `replay` answers 504
+        /// `Sim.Timeout`.
+        Timeout => "Timeout",
+        /// The emulator holds the request, then answers normally; no effect in `replay`.
+        Latency => "Latency",
+        /// Jobs that start on a matching instance end `Failed` (rule T-3's outcome).
+        JobFails => "JobFails",
+    }
+}
+
+wire_enum! {
+    /// `Phase`: whether the request is applied before the fault answers.
+    pub enum FaultPhase {
+        /// The request is answered with the fault and not applied.
+        Before => "Before",
+        /// The request is applied, then answered with the fault instead of its own answer.
+        After => "After",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,6 +90,11 @@ fn bad_input_is_answered_and_changes_nothing() {
 }
 
 #[test]
+fn fault_injection() {
+    run("faults.jsonl");
+}
+
+#[test]
 fn retention_t6() {
     run("retention.jsonl");
 }
@@ -135,6 +140,7 @@ fn every_scenario_file_is_run() {
         "create-backup-checks.jsonl",
         "create-backup-effects.jsonl",
         "daily-quota.jsonl",
+        "faults.jsonl",
         "job-lifecycle.jsonl",
         "other-operations.jsonl",
         "public-create-backup-rules.jsonl",

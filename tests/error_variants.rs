@@ -425,6 +425,14 @@ fn simulator_control_and_ram_error_variants() {
         )
     );
     assert_eq!(
+        wire(&SimError::FaultNotFound { id: "f-9".into() }),
+        row(
+            "Sim.FaultNotFound",
+            404,
+            "The fault \"f-9\" does not exist."
+        )
+    );
+    assert_eq!(
         wire(&SimError::NoActiveJob { id: "rm".into() }),
         row(
             "Sim.NoActiveJob",

@@ -35,6 +35,14 @@ fn replay_stdin(input: &[u8]) -> Output {
     child.wait_with_output().expect("the child ends")
 }
 
+/// Each answer's `Code`, or `"200"` for a success.
+fn codes(answers: &[Value]) -> Vec<&str> {
+    answers
+        .iter()
+        .map(|a| a.get("Code").and_then(Value::as_str).unwrap_or("200"))
+        .collect()
+}
+
 fn answers(output: &Output) -> Vec<Value> {
     String::from_utf8(output.stdout.clone())
         .expect("answers are UTF-8")
@@ -173,12 +181,8 @@ fn the_quickstart_example_replays_as_the_readme_says() {
         .expect("replay runs");
     assert!(output.status.success());
     let answers = answers(&output);
-    let codes: Vec<&str> = answers
-        .iter()
-        .map(|a| a.get("Code").and_then(Value::as_str).unwrap_or("200"))
-        .collect();
     assert_eq!(
-        codes,
+        codes(&answers),
         [
             "200",
             "200",
@@ -375,4 +379,62 @@ fn a_line_over_16_mib_is_refused_streamed_past_and_the_replay_goes_on() {
         peak < 56 << 20,
         "the 64 MiB line was not held: peak {peak} bytes"
     );
+}
+
+/// faults.md: the README's failure-path example answers as it says, and a scenario with
+/// `Probability` faults replays to the same bytes every time; another seed draws otherwise.
+#[test]
+fn fault_scenarios_replay_to_the_same_bytes_and_follow_the_seed() {
+    let output = Command::new(bin())
+        .args(["replay"])
+        .arg(repo().join("examples/faults.jsonl"))
+        .output()
+        .expect("replay runs");
+    assert!(output.status.success());
+    let example = answers(&output);
+    assert_eq!(
+        codes(&example),
+        [
+            "200",
+            "200",
+            "200",
+            "InternalError",
+            "BackupJobExists",
+            "200",
+            "200",
+            "200",
+            "200"
+        ]
+    );
+    assert_eq!(example[3]["HttpStatus"], 500);
+    assert_eq!(example[5]["Items"]["BackupJob"][0]["BackupJobId"], "100001");
+    let script = |seed: u64| {
+        let mut lines = format!(
+            "{{\"Action\":\"Sim.Configure\",\"Seed\":{seed}}}\n\
+             {{\"Action\":\"Sim.CreateInstance\",\"DBInstanceId\":\"rm-a\",\"Engine\":\"MySQL\"}}\n\
+             {{\"Action\":\"Sim.InjectFault\",\"Fault\":\"Throttling\",\"Target\":\"*\",\"Probability\":0.3}}\n\
+             {{\"Action\":\"Sim.InjectFault\",\"Fault\":\"JobFails\",\"Probability\":0.5}}\n"
+        );
+        for minute in 0..60 {
+            lines.push_str(&format!(
+                "{{\"Action\":\"CreateBackup\",\"DBInstanceId\":\"rm-a\",\"At\":\"2026-01-01T{:02}:{:02}:00Z\"}}\n",
+                minute / 6,
+                (minute % 6) * 10 + 5
+            ));
+        }
+        lines.push_str("{\"Action\":\"Sim.DescribeFaults\"}\n");
+        lines
+    };
+    let first = replay_stdin(script(42).as_bytes());
+    let second = replay_stdin(script(42).as_bytes());
+    assert_eq!(first.stdout, second.stdout, "byte-identical");
+    let faults = answers(&first).pop().expect("the last answer");
+    let fired = |i: usize| faults["Faults"][i]["Fired"].as_u64().unwrap_or(0);
+    assert!(
+        (8..=30).contains(&fired(0)),
+        "about 30 % of 60 throttled: {faults}"
+    );
+    assert!(fired(1) > 0, "some jobs fail: {faults}");
+    let other = replay_stdin(script(43).as_bytes());
+    assert_ne!(first.stdout, other.stdout, "the draws follow the seed");
 }

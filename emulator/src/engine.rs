@@ -396,6 +396,7 @@ impl Engine {
         Ok(answer.unwrap_or_else(|| Answer {
             http_status: 500,
             body: "{}".into(),
+            fault: None,
         }))
     }
 

@@ -47,6 +47,12 @@ pub enum SimError {
         /// The id.
         id: String,
     },
+    /// `Sim.ClearFaults` with a `FaultId` that names no fault.
+    #[error("no fault {id:?}")]
+    FaultNotFound {
+        /// The id given.
+        id: String,
+    },
     /// `Sim.FailBackupJob` on an instance without an active job.
     #[error("instance {id:?} has no active backup job")]
     NoActiveJob {
@@ -65,6 +71,7 @@ impl WireError for SimError {
             SimError::InstanceAlreadyExists { .. } => ErrorCode::SimInstanceAlreadyExists,
             SimError::InstanceNotFound { .. } => ErrorCode::SimInstanceNotFound,
             SimError::NoActiveJob { .. } => ErrorCode::SimNoActiveJob,
+            SimError::FaultNotFound { .. } => ErrorCode::SimFaultNotFound,
         }
     }
 
@@ -91,6 +98,7 @@ impl WireError for SimError {
             SimError::NoActiveJob { id } => {
                 format!("The instance {id:?} has no active backup job.")
             }
+            SimError::FaultNotFound { id } => format!("The fault {id:?} does not exist."),
         })
     }
 }
@@ -107,6 +115,7 @@ impl Simulation {
         let s = &mut self.settings;
         if let Some(seed) = change.seed {
             s.seed = seed;
+            self.faults.reseed();
         }
         if let Some(limit) = change.daily_backup_limit {
             s.daily_backup_limit = limit;

@@ -10,7 +10,7 @@ use crate::error::{ErrorCode, WireError};
 use crate::ids::BackupJobId;
 use crate::instance::Instance;
 use crate::quota::QuotaExceeded;
-use crate::simulation::{sql_server_auto_type, start_job, Simulation, TimeWentBackwards};
+use crate::simulation::{sql_server_auto_type, start_job, NewJob, Simulation, TimeWentBackwards};
 use crate::time::Timestamp;
 use crate::vocab::{
     BackupMethod, BackupMode, BackupStrategy, BackupType, Engine, InstanceStatus, LockMode,
@@ -391,16 +391,25 @@ impl Simulation {
                 id: owned(parsed.id),
             });
         };
-        crate::simulation::settle(instance, &mut self.ids, &self.settings, now);
+        crate::simulation::settle(
+            instance,
+            &mut self.ids,
+            &self.settings,
+            &mut self.faults,
+            now,
+        );
         let decision = decide(&parsed, instance, &self.settings, now)?;
         instance.quota.record(now);
         let job = start_job(
             instance,
             &mut self.ids,
             &self.settings,
-            BackupMode::Manual,
-            decision.method,
-            decision.backup_type,
+            &mut self.faults,
+            NewJob {
+                mode: BackupMode::Manual,
+                method: decision.method,
+                backup_type: decision.backup_type,
+            },
             now,
         );
         debug_assert_eq!(

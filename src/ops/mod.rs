@@ -8,7 +8,19 @@ pub mod delete_backup;
 pub mod describe_backup_tasks;
 pub mod describe_backups;
 pub mod describe_instance;
+pub mod faults;
 pub mod forget_sets;
+
+/// The API actions of the scenario format, served by the emulator on `/`.
+pub const API_ACTIONS: &[&str] = &[
+    "CreateBackup",
+    "DescribeBackupTasks",
+    "DescribeBackups",
+    "DeleteBackup",
+    "DescribeDBInstanceAttribute",
+    "ModifyBackupPolicy",
+    "DescribeBackupPolicy",
+];
 
 /// An empty parameter counts as absent (create-backup.md section 2).
 pub(crate) fn present(value: Option<&str>) -> Option<&str> {

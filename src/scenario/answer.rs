@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::error::ErrorCode;
+use crate::faults::Fired;
 use crate::ids::BackupJobId;
 use crate::simulation::Simulation;
 
@@ -18,6 +19,9 @@ pub struct Answer {
     pub http_status: u16,
     /// The JSON object the real API would return.
     pub body: String,
+    /// The injected fault that fired on the request, if any (faults.md): the emulator holds
+    /// a `Latency` or `Timeout` request and logs the `FaultId`.
+    pub fault: Option<Fired>,
 }
 
 #[derive(Serialize)]
@@ -46,6 +50,7 @@ impl Answer {
         Answer {
             http_status: 200,
             body,
+            fault: None,
         }
     }
 
@@ -63,6 +68,7 @@ impl Answer {
         Answer {
             http_status: 200,
             body,
+            fault: None,
         }
     }
 
@@ -94,6 +100,7 @@ impl Answer {
         Answer {
             http_status: spec.status,
             body,
+            fault: None,
         }
     }
 
@@ -173,6 +180,7 @@ mod tests {
         let empty = Answer {
             http_status: 404,
             body: "{}".into(),
+            fault: None,
         };
         assert_eq!(empty.to_line(), "{\"HttpStatus\":404}");
     }

@@ -16,6 +16,7 @@ pub use answer::Answer;
 pub use fields::MAX_PARAMETER_CHARS;
 
 use crate::error::ErrorCode;
+use crate::faults::{FaultPhase, Fired, Subject};
 use crate::simulation::Simulation;
 use crate::time::Timestamp;
 use fields::{Fields, LineError};
@@ -27,16 +28,7 @@ pub struct Scenario {
     sim: Simulation,
 }
 
-/// The API actions of the scenario format, served by the emulator on `/`.
-pub const API_ACTIONS: &[&str] = &[
-    "CreateBackup",
-    "DescribeBackupTasks",
-    "DescribeBackups",
-    "DeleteBackup",
-    "DescribeDBInstanceAttribute",
-    "ModifyBackupPolicy",
-    "DescribeBackupPolicy",
-];
+pub use crate::ops::API_ACTIONS;
 
 impl Scenario {
     /// A fresh simulation with the default settings and start.
@@ -73,22 +65,25 @@ impl Scenario {
             return None;
         }
         let is_first_line = self.sim.answers_given() == 0;
-        let answer = match fields::parse_line(line) {
-            Err(error) => Err(error),
+        let (answer, fault) = match fields::parse_line(line) {
+            Err(error) => (Err(error), None),
             Ok(fields) => self.dispatch_line(&fields, now, is_first_line),
         };
-        Some(self.finish(answer))
+        Some(self.finish(answer, fault))
     }
 
-    /// The answer, or the error answer of a refusal (which takes the next `RequestId`).
-    fn finish(&mut self, answer: Result<Answer, LineError>) -> Answer {
-        answer.unwrap_or_else(
+    /// The answer, or the error answer of a refusal (which takes the next `RequestId`),
+    /// with the injected fault that fired, if any.
+    fn finish(&mut self, answer: Result<Answer, LineError>, fault: Option<Fired>) -> Answer {
+        let mut answer = answer.unwrap_or_else(
             |LineError {
                  code,
                  message,
                  extra,
              }| { Answer::error(&mut self.sim, code, message, extra) },
-        )
+        );
+        answer.fault = fault;
+        answer
     }
 
     fn dispatch_line(
@@ -96,19 +91,29 @@ impl Scenario {
         fields: &Fields<'_>,
         now: Option<Timestamp>,
         is_first_line: bool,
-    ) -> Result<Answer, LineError> {
-        let action = fields.action()?;
-        let now = match fields.at()? {
-            Some(at) => {
+    ) -> (Result<Answer, LineError>, Option<Fired>) {
+        let action = match fields.action() {
+            Ok(action) => action,
+            Err(e) => return (Err(e), None),
+        };
+        let now = match fields.at() {
+            Err(e) => return (Err(e), None),
+            Ok(Some(at)) => {
                 if let Err(e) = self.sim.advance_to(at) {
-                    return Err(LineError::sim(crate::SimError::TimeWentBackwards(e)));
+                    return (
+                        Err(LineError::sim(crate::SimError::TimeWentBackwards(e))),
+                        None,
+                    );
                 }
                 at
             }
-            None => now.map_or(self.sim.clock(), |n| n.max(self.sim.clock())),
+            Ok(None) => now.map_or(self.sim.clock(), |n| n.max(self.sim.clock())),
         };
         if let Some(name) = action.strip_prefix("Sim.") {
-            sim_actions::dispatch(&mut self.sim, name, fields, now, is_first_line)
+            (
+                sim_actions::dispatch(&mut self.sim, name, fields, now, is_first_line),
+                None,
+            )
         } else {
             api_call(&mut self.sim, &action, fields, now)
         }
@@ -120,8 +125,8 @@ impl Scenario {
     /// acts as the root of the default account. (The emulator strips `AccessKeyId` for its
     /// own `--access-key` keys, which are root keys of the default account.)
     pub fn call_api(&mut self, action: &str, params: &[(&str, &str)], now: Timestamp) -> Answer {
-        let answer = api_call(&mut self.sim, action, &fields::Pairs(params), now);
-        self.finish(answer)
+        let (answer, fault) = api_call(&mut self.sim, action, &fields::Pairs(params), now);
+        self.finish(answer, fault)
     }
 
     /// The answer to line `number` of a scenario when it is longer than [`MAX_LINE_BYTES`]:
@@ -131,7 +136,7 @@ impl Scenario {
         let refusal = fields::LineError::malformed(format!(
             "Line {number} is longer than the limit of {MAX_LINE_BYTES} bytes (16 MiB)."
         ));
-        self.finish(Err(refusal))
+        self.finish(Err(refusal), None)
     }
 
     /// Whether `action` is one of [`API_ACTIONS`].
@@ -140,22 +145,70 @@ impl Scenario {
     }
 }
 
-/// An API action: an unknown one answers `InvalidAction.NotFound`; a parameter value over
-/// 1,024 characters `InvalidParameter` before anything else reads the request (RAM
-/// included), so no request's size grows the work done for it.
+/// An API action, in the order of its checks: an unknown action answers
+/// `InvalidAction.NotFound`; a parameter value over 1,024 characters `InvalidParameter`
+/// before anything else reads the request; an `AccessKeyId` that names no declared key
+/// `InvalidAccessKeyId.NotFound`; then injected faults (faults.md) are examined, before RAM
+/// authorization and the operation. Returns the answer and the fault that fired, if any.
 fn api_call(
     sim: &mut Simulation,
     action: &str,
     params: &impl fields::Params,
     now: Timestamp,
-) -> Result<Answer, LineError> {
+) -> (Result<Answer, LineError>, Option<Fired>) {
+    let fired = match api_prologue(sim, action, params, now) {
+        Ok(fired) => fired,
+        Err(refusal) => return (Err(refusal), None),
+    };
+    let Some(fired) = fired else {
+        return (api::dispatch(sim, action, params, now), None);
+    };
+    let refusal = fired.kind.error_code().map(LineError::table);
+    let answer = match (refusal, fired.phase) {
+        // `Latency` holds the request on the wire only; its answer is the request's own.
+        (None, _) => api::dispatch(sim, action, params, now),
+        (Some(refusal), FaultPhase::Before) => Err(refusal),
+        (Some(refusal), FaultPhase::After) => {
+            // Applied (or refused by the rules), then answered with the fault instead.
+            let _ = api::dispatch(sim, action, params, now);
+            Err(refusal)
+        }
+    };
+    (answer, Some(fired))
+}
+
+/// The checks of an API request before its faults, then the fault that fires, if any.
+fn api_prologue(
+    sim: &mut Simulation,
+    action: &str,
+    params: &impl fields::Params,
+    now: Timestamp,
+) -> Result<Option<Fired>, LineError> {
     if !Scenario::is_api_action(action) {
         return Err(unknown_action());
     }
     if let Some(name) = params.too_long() {
         return Err(LineError::too_long(name));
     }
-    api::dispatch(sim, action, params, now)
+    let key = params.string("AccessKeyId")?.filter(|k| !k.is_empty());
+    if let Some(key) = key.as_deref() {
+        if sim.identity(key).is_none() {
+            return Err(LineError::of(&crate::authz::AuthError::UnknownAccessKey {
+                id: crate::vocab::clip(key).to_owned(),
+            }));
+        }
+    }
+    if sim.faults.is_empty() {
+        return Ok(None);
+    }
+    let instance = params.string("DBInstanceId")?.filter(|i| !i.is_empty());
+    let subject = Subject {
+        action: Some(action),
+        instance: instance.as_deref(),
+        access_key_id: key.as_deref(),
+    };
+    let seed = sim.settings.seed;
+    Ok(sim.faults.fire(&subject, seed, now))
 }
 
 /// The longest scenario line `replay` reads, in bytes without its line end

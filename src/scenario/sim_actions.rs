@@ -9,6 +9,7 @@ use super::answer::Answer;
 use super::fields::{Fields, LineError};
 use crate::authz::policy::Doc;
 use crate::authz::{Identity, Policy};
+use crate::faults::{FaultKind, FaultPhase, FaultSpec, Probability};
 use crate::ids::InstanceId;
 use crate::instance::{Database, InstanceChanges, InstanceSpec};
 use crate::ops::backup_policy::BackupPolicyError;
@@ -95,7 +96,70 @@ const SIM_ACTIONS: &[SimAction] = &[
         fields: &["DBInstanceId"],
         run: |sim, fields, now, _| fail_backup_job(sim, fields, now),
     },
+    SimAction {
+        name: "InjectFault",
+        // `AccessKeyId`, known to every line, is the fault's key filter here.
+        fields: &[
+            "Fault",
+            "Target",
+            "DBInstanceId",
+            "Times",
+            "Probability",
+            "Phase",
+            "LatencyMs",
+            "Until",
+        ],
+        run: |sim, fields, now, _| inject_fault(sim, fields, now),
+    },
+    SimAction {
+        name: "ClearFaults",
+        fields: &["FaultId"],
+        run: |sim, fields, now, _| {
+            let id = fields.typed::<String>("FaultId", "a string f-N")?;
+            sim.clear_faults(id.as_deref(), now)
+                .map_err(LineError::sim)?;
+            Ok(Answer::ok(sim, json!({})))
+        },
+    },
+    SimAction {
+        name: "DescribeFaults",
+        fields: &[],
+        run: |sim, _, now, _| {
+            sim.advance_to(now)
+                .map_err(|e| LineError::sim(SimError::TimeWentBackwards(e)))?;
+            let faults: Vec<_> = sim.faults().iter().map(|f| f.describe(now)).collect();
+            Ok(Answer::ok(sim, json!({ "Faults": faults })))
+        },
+    },
 ];
+
+/// `Sim.InjectFault` (faults.md, "Declaring a fault"): the fields' types here, the rules of
+/// a declaration in `FaultSpec::check`.
+fn inject_fault(
+    sim: &mut Simulation,
+    fields: &Fields<'_>,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    let kind = wire_enum::<FaultKind>(fields, "Fault")?
+        .ok_or_else(|| LineError::invalid("Fault", "is required"))?;
+    let mut spec = FaultSpec::new(kind);
+    spec.target = fields.typed("Target", "a string: an API action or *")?;
+    spec.db_instance_id = fields.typed("DBInstanceId", "a string")?;
+    spec.access_key_id = fields.typed("AccessKeyId", "a string")?;
+    spec.times = fields.typed("Times", "an integer of at least 1")?;
+    spec.probability = match fields.typed::<f64>("Probability", "a number 0 < p <= 1")? {
+        None => None,
+        Some(p) => Some(
+            Probability::new(p)
+                .ok_or_else(|| LineError::invalid("Probability", "must be a number 0 < p <= 1"))?,
+        ),
+    };
+    spec.phase = wire_enum::<FaultPhase>(fields, "Phase")?.unwrap_or(FaultPhase::Before);
+    spec.latency_ms = fields.typed("LatencyMs", "an integer from 0 to 600000")?;
+    spec.until = fields.time("Until")?;
+    let id = sim.inject_fault(spec, now).map_err(LineError::sim)?;
+    Ok(Answer::ok(sim, json!({ "FaultId": id })))
+}
 
 /// Answers one `Sim.<name>` action at `now`: an unknown action answers
 /// `InvalidAction.NotFound`; a field the action does not know, `Sim.InvalidParameter`
