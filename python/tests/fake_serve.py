@@ -23,7 +23,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_GET(self):
-        self._answer(200, {"status": "ok"})
+        if self.path == "/_sim/health":
+            self._answer(200, {"status": "ok"})
+        else:
+            self._answer(404, {"HttpStatus": 404, "Code": "Sim.NotFound", "Message": "No such control-plane path."})
 
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))

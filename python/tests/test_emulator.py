@@ -253,3 +253,21 @@ def test_faults_are_declared_listed_and_cleared(rds_sim):
     assert raised.value.code == "Sim.InvalidParameter"
     rds_sim.clear_faults()
     assert rds_sim.faults() == []
+
+
+def test_the_request_list_on_a_binary_without_a_request_log_names_what_is_missing(tmp_path):
+    with Emulator(binary=fake_serve(tmp_path)) as sim:
+        with pytest.raises(UnsupportedError) as raised:
+            sim.requests()
+        assert raised.value.capability == "GET /_sim/requests"
+
+
+@pytest.mark.rds_sim_requires("--log-format")
+def test_the_request_list_shows_what_the_server_answered_since_the_reset(rds_sim):
+    rds_sim.action({"Action": "CreateBackup", "DBInstanceId": "rm-missing"})
+    [last] = rds_sim.requests(limit=1)
+    assert (last["path"], last["action"], last["instance"]) == ("/_sim/action", "CreateBackup", "rm-missing")
+    assert (last["status"], last["code"]) == (404, "InvalidDBInstanceName.NotFound")
+    rds_sim.reset()
+    rds_sim.health()
+    assert [r["path"] for r in rds_sim.requests(since_reset=True)] == ["/_sim/health"]

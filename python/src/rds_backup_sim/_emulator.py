@@ -292,6 +292,26 @@ class Emulator:
         """Whether `GET /_sim/health` answers ok."""
         return bool(self._json("GET", "/_sim/health") == {"status": "ok"})
 
+    def requests(self, limit: int = 100, *, since_reset: bool = False) -> List[Dict[str, Any]]:
+        """The last `limit` requests the server answered, on `/` and `/_sim/` (`GET
+        /_sim/requests`; the server keeps 1,000), oldest first, each as the request log's
+        JSON object (`action`, `instance`, `access_key_id`, `status`, `code`, `fault_id`, …).
+        `since_reset=True` keeps only those after the last `/_sim/reset` (in a test using
+        the `rds_sim` fixture: the test's own). A binary without a request log raises
+        `UnsupportedError`."""
+        asked = 1000 if since_reset else int(limit)
+        status, data = self._request("GET", f"/_sim/requests?limit={asked}")
+        if status == 404:
+            raise UnsupportedError("GET /_sim/requests", "the server answers 404 (it keeps no request log)")
+        if status != 200:
+            raise EmulatorError(f"GET /_sim/requests answered {status}: {data[:200]!r}")
+        seen = [json.loads(raw) for raw in data.decode("utf-8").splitlines() if raw.strip()]
+        if since_reset:
+            resets = [i for i, r in enumerate(seen) if r.get("path") == "/_sim/reset"]
+            if resets:
+                seen = seen[resets[-1] + 1 :]
+        return seen[-int(limit) :] if limit > 0 else []
+
     def now(self) -> str:
         """The simulation clock (RFC 3339)."""
         return str(self.state()["Clock"])
