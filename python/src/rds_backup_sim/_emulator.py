@@ -49,6 +49,7 @@ class Emulator:
         start_timeout: seconds to wait for the start-up line.
         die_with_parent: (Linux) the kernel kills the server when the thread that started
             it exits; set False to start an emulator from a thread that ends before it.
+        request_timeout: seconds a control-plane call may take.
     """
 
     def __init__(
