@@ -75,6 +75,12 @@ pub enum ErrorCode {
     BackupSetNotFound,
     /// A backup policy time that is not `HH:mmZ-HH:mmZ` with a later end.
     InvalidPreferredBackupTime,
+    /// DDI-1: DescribeDBInstances without `RegionId`.
+    MissingRegionId,
+    /// DDI-2: DescribeDBInstances with a `DBInstanceType` outside its list.
+    InvalidDbInstanceType,
+    /// DDI-3: DescribeDBInstances with a `NextToken` it did not give.
+    InvalidNextToken,
     /// An unknown action.
     InvalidAction,
     /// An `AccessKeyId` that was never declared (ram.md).
@@ -93,6 +99,8 @@ pub enum ErrorCode {
     SimTimeWentBackwards,
     /// `Sim.MalformedLine`.
     SimMalformedLine,
+    /// NI-1: a real RDS action the simulator does not emulate (`Sim.NotImplemented`).
+    SimNotImplemented,
 }
 
 impl ErrorCode {
@@ -124,6 +132,9 @@ impl ErrorCode {
         ErrorCode::DeleteBackupSetNumExceed,
         ErrorCode::BackupSetNotFound,
         ErrorCode::InvalidPreferredBackupTime,
+        ErrorCode::MissingRegionId,
+        ErrorCode::InvalidDbInstanceType,
+        ErrorCode::InvalidNextToken,
         ErrorCode::InvalidAction,
         ErrorCode::InvalidAccessKeyIdNotFound,
         ErrorCode::ForbiddenRam,
@@ -133,6 +144,7 @@ impl ErrorCode {
         ErrorCode::SimNoActiveJob,
         ErrorCode::SimTimeWentBackwards,
         ErrorCode::SimMalformedLine,
+        ErrorCode::SimNotImplemented,
     ];
 
     /// The table.
@@ -273,6 +285,21 @@ impl ErrorCode {
                 400,
                 "Specified preferred backup time is not valid.",
             ),
+            ErrorCode::MissingRegionId => row(
+                "MissingRegionId",
+                400,
+                "RegionId is mandatory for this action.",
+            ),
+            ErrorCode::InvalidDbInstanceType => row(
+                "InvalidDBInstanceType.ValueNotSupport",
+                400,
+                "The specified  parameter DBInstanceType is not valid.",
+            ),
+            ErrorCode::InvalidNextToken => row(
+                "Invalid.NextToken",
+                400,
+                "The parameter NextToken is invalid.",
+            ),
             ErrorCode::InvalidAction => row(
                 "InvalidAction.NotFound",
                 404,
@@ -313,6 +340,11 @@ impl ErrorCode {
                 "Sim.MalformedLine",
                 400,
                 "The line is not a JSON object with an Action.",
+            ),
+            ErrorCode::SimNotImplemented => row(
+                "Sim.NotImplemented",
+                501,
+                "The RDS action is not emulated by rds-backup-sim.",
             ),
         }
     }
@@ -364,6 +396,9 @@ mod tests {
             (ErrorCode::DeleteBackupSetNumExceed, "DeleteBackupSetNumExceed", 400, "Delete backup set number is more than 100."),
             (ErrorCode::BackupSetNotFound, "InvalidBackupSetID.NotFound", 404, "Specified backup set ID does not exist."),
             (ErrorCode::InvalidPreferredBackupTime, "InvalidPreferredBackupTime.Format", 400, "Specified preferred backup time is not valid."),
+            (ErrorCode::MissingRegionId, "MissingRegionId", 400, "RegionId is mandatory for this action."),
+            (ErrorCode::InvalidDbInstanceType, "InvalidDBInstanceType.ValueNotSupport", 400, "The specified  parameter DBInstanceType is not valid."),
+            (ErrorCode::InvalidNextToken, "Invalid.NextToken", 400, "The parameter NextToken is invalid."),
             (ErrorCode::InvalidAction, "InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method."),
             (ErrorCode::InvalidAccessKeyIdNotFound, "InvalidAccessKeyId.NotFound", 404, "Specified access key is not found."),
             (ErrorCode::ForbiddenRam, "Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
@@ -373,6 +408,7 @@ mod tests {
             (ErrorCode::SimNoActiveJob, "Sim.NoActiveJob", 404, "The instance has no active backup job."),
             (ErrorCode::SimTimeWentBackwards, "Sim.TimeWentBackwards", 400, "The time is earlier than the simulation clock."),
             (ErrorCode::SimMalformedLine, "Sim.MalformedLine", 400, "The line is not a JSON object with an Action."),
+            (ErrorCode::SimNotImplemented, "Sim.NotImplemented", 501, "The RDS action is not emulated by rds-backup-sim."),
         ];
         assert_eq!(expected.len(), ErrorCode::ALL.len());
         for (row, &(code, wire, status, message)) in expected.iter().enumerate() {

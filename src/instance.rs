@@ -68,6 +68,8 @@ pub struct Instance {
     pub(crate) status: InstanceStatus,
     pub(crate) lock: LockMode,
     pub(crate) category: Category,
+    /// `CreateTime`: the simulation time of its `Sim.CreateInstance`.
+    pub(crate) created: Timestamp,
     pub(crate) policy: Option<BackupPolicy>,
     /// `BackupDurationSeconds` of this instance; `None` uses the simulation's default.
     pub(crate) backup_duration_seconds: Option<u32>,
@@ -133,6 +135,9 @@ struct InstanceWire {
     status: InstanceStatus,
     lock: LockMode,
     category: Category,
+    /// Absent in states written before it existed: read as the default start.
+    #[serde(default = "default_created")]
+    create_time: Timestamp,
     region: CompactString,
     account_id: CompactString,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -170,6 +175,7 @@ impl From<Instance> for InstanceWire {
             status: i.status,
             lock: i.lock,
             category: i.category,
+            create_time: i.created,
             region: d.region,
             account_id: d.account_id,
             tags: d.tags,
@@ -205,6 +211,7 @@ impl From<InstanceWire> for Instance {
             status: w.status,
             lock: w.lock,
             category: w.category,
+            created: w.create_time,
             policy: w.policy,
             backup_duration_seconds: w.backup_duration_seconds,
             next_auto_start: w.next_auto_start,
@@ -215,6 +222,11 @@ impl From<InstanceWire> for Instance {
             details: (!details.is_default()).then(|| Box::new(details)),
         }
     }
+}
+
+/// The `CreateTime` of an instance in a state written before instances kept it.
+fn default_created() -> Timestamp {
+    crate::simulation::DEFAULT_START
 }
 
 /// Where the last successful full backup of an instance started, and what it held.
@@ -246,6 +258,10 @@ impl Instance {
             Some(version) => version,
             None => self.engine.default_version(),
         }
+    }
+    /// `CreateTime`: the simulation time of its `Sim.CreateInstance`.
+    pub fn create_time(&self) -> Timestamp {
+        self.created
     }
     /// `DBInstanceStorageType`.
     pub fn storage(&self) -> StorageType {
@@ -565,6 +581,7 @@ impl InstanceSpec {
             status: self.status,
             lock: self.lock,
             category: self.category,
+            created: now,
             next_auto_start: self.policy.and_then(|p| p.next_start_after(now)),
             policy: self.policy,
             backup_duration_seconds: self.backup_duration_seconds,

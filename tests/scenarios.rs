@@ -127,6 +127,11 @@ fn bad_input_is_answered_and_changes_nothing() {
 }
 
 #[test]
+fn describe_db_instances_ddi1_to_ddi9_and_not_implemented_ni1() {
+    run("describe-db-instances.jsonl");
+}
+
+#[test]
 fn ram_authorization() {
     run("ram.jsonl");
 }
@@ -146,6 +151,7 @@ fn every_scenario_file_is_run() {
         "create-backup-checks.jsonl",
         "create-backup-effects.jsonl",
         "daily-quota.jsonl",
+        "describe-db-instances.jsonl",
         "job-lifecycle.jsonl",
         "other-operations.jsonl",
         "ram.jsonl",

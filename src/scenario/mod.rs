@@ -9,6 +9,7 @@
 mod answer;
 mod api;
 mod fields;
+pub mod rds_actions;
 mod sim_actions;
 
 pub use answer::Answer;
@@ -32,6 +33,7 @@ pub const API_ACTIONS: &[&str] = &[
     "DescribeBackups",
     "DeleteBackup",
     "DescribeDBInstanceAttribute",
+    "DescribeDBInstances",
     "ModifyBackupPolicy",
     "DescribeBackupPolicy",
 ];
@@ -113,7 +115,8 @@ impl Scenario {
     }
 
     /// Calls an API action with wire string parameters at `now` (the emulator's path).
-    /// `Sim.*` actions and unknown ones answer `InvalidAction.NotFound`. An `AccessKeyId`
+    /// `Sim.*` actions and unknown ones answer `InvalidAction.NotFound`, a real RDS action
+    /// that is not emulated `Sim.NotImplemented` (501). An `AccessKeyId`
     /// parameter makes the call act as that declared identity (ram.md); without one it
     /// acts as the root of the default account. (The emulator strips `AccessKeyId` for its
     /// own `--access-key` keys, which are root keys of the default account.)
@@ -131,6 +134,19 @@ impl Scenario {
 /// The answer to an unknown action.
 fn unknown_action() -> LineError {
     LineError::table(ErrorCode::InvalidAction)
+}
+
+/// The answer to an API action that is not served: `Sim.NotImplemented` for a real RDS
+/// action (rule NI-1), `InvalidAction.NotFound` for anything else.
+fn not_served(action: &str) -> LineError {
+    match rds_actions::refusal(action) {
+        Some((code, message)) => LineError {
+            code,
+            message,
+            extra: None,
+        },
+        None => unknown_action(),
+    }
 }
 
 #[cfg(test)]
