@@ -234,7 +234,8 @@ fn requests(ctx: &Context, query: Option<&str>) -> http::Response<Body> {
 /// `GET /_sim/ui[?instance=ID]`: the dashboard.
 fn dashboard(ctx: &Context, query: Option<&str>) -> http::Response<Body> {
     let selected = query_param(query, "instance").filter(|v| !v.is_empty());
-    let requests = ctx.requests.last(super::dashboard::REQUESTS_SHOWN);
+    // The page hides its own views, so it reads more than it shows.
+    let requests = ctx.requests.last(crate::request_log::RING_CAPACITY);
     let real_now = ctx
         .engine
         .real_now()

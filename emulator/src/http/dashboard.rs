@@ -54,7 +54,13 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid #eef0f4; vertical-align: top; white-space: nowrap; }
 th { font-size: 12px; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); background: #fafbfc; }
 tr:last-child td { border-bottom: 0; }
-td.tags { white-space: normal; max-width: 280px; }
+td.tags { white-space: normal; max-width: 260px; }
+td.num { text-align: right; }
+td.wrap { white-space: normal; min-width: 170px; }
+.nobr { white-space: nowrap; }
+th { white-space: normal; }
+.small { font-size: 12px; }
+section { overflow-x: auto; }
 .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
 .tag { display: inline-block; background: #eef2f8; border-radius: 3px; padding: 0 5px; margin: 1px 3px 1px 0; font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
 .ok { color: var(--ok); } .warn { color: var(--warn); font-weight: 600; } .bad { color: var(--bad); font-weight: 600; } .muted { color: var(--muted); }
@@ -100,6 +106,8 @@ pub fn render(sim: &Simulation, now: Timestamp, input: &PageInput<'_>) -> String
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                // No favicon request: the page asks for nothing but itself.
+                link rel="icon" href="data:,";
                 title { "rds-backup-sim dashboard" }
                 style { (PreEscaped(STYLE)) }
             }
@@ -148,13 +156,17 @@ fn instances_section(
             html! {
                 tr data-instance=(id) {
                     td.mono { a href=(format!("/_sim/ui?instance={}", crate::percent::encode(id))) { (id) } }
-                    td { (instance.engine().as_str()) " " span.muted { (instance.engine_version()) " · " (instance.storage().as_str()) } }
+                    td { (instance.engine().as_str()) " " br; span.muted.small { (instance.engine_version()) " · " (instance.storage().as_str()) } }
                     td { (instance.kind().as_str()) }
-                    td class=(if instance.status().as_str() == "Running" { "ok" } else { "warn" }) { (instance.status().as_str()) }
-                    td class=(if instance.lock().as_str() == "Unlock" { "muted" } else { "warn" }) { (instance.lock().as_str()) }
+                    td {
+                        span class=(if instance.status().as_str() == "Running" { "ok" } else { "warn" }) { (instance.status().as_str()) }
+                        " " br;
+                        @let unlocked = instance.lock().as_str() == "Unlock";
+                        span.small.muted[unlocked].warn[!unlocked] { (instance.lock().as_str()) }
+                    }
                     td.tags {
                         @for (key, value) in instance.tags() {
-                            span.tag { (key.as_str()) "=" (value.as_str()) }
+                            span.tag { (key.as_str()) "=" (value.as_str()) } " "
                         }
                     }
                     td.job {
@@ -166,12 +178,12 @@ fn instances_section(
                             span.muted { "none" }
                         }
                     }
-                    td.quota class=(if used >= limit { "bad" } else { "" }) {
+                    td.quota.bad[used >= limit] {
                         (used) " / " (limit)
                         @if used >= limit { " at limit" }
                     }
                     td.mono { (instance.next_auto_start().map(|t| t.to_wire_seconds()).unwrap_or_else(|| "-".to_owned())) }
-                    td { (newest_set(instance)) }
+                    td.wrap { (newest_set(instance)) }
                 }
             }
         })
@@ -185,8 +197,8 @@ fn instances_section(
             }
             (table(
                 html! { "No instances yet: create one with Sim.CreateInstance on POST /_sim/action." },
-                &["Instance", "Engine", "Type", "Status", "Lock", "Tags", "Active job",
-                  "Manual backups (window)", "Next automatic", "Newest set"],
+                &["Instance", "Engine", "Type", "Status / lock", "Tags", "Active job",
+                  "Backups / limit", "Next automatic", "Newest set"],
                 rows,
             ))
         }
@@ -212,8 +224,9 @@ fn newest_set(instance: &Instance) -> Markup {
         None => html! { span.muted { "none" } },
         Some(set) => html! {
             span class=(if set.outcome.as_str() == "Success" { "ok" } else { "bad" }) { (set.outcome.as_str()) }
-            " " (set.method.as_str()) " " (set.backup_type.as_str())
-            " " span.mono.muted { (set.ended.to_wire_seconds()) }
+            " " (set.method.as_str()) " " (set.backup_type.as_str()) " "
+            br;
+            span.mono.muted.small.nobr { "ended " (set.ended.to_wire_seconds()) }
         },
     }
 }
@@ -263,7 +276,7 @@ fn backups_section(sim: &Simulation, id: &str, now: Timestamp) -> Markup {
     };
     html! {
         section #backups {
-            h2 { "Backup sets of " span.mono { (id) } small { a href="/_sim/ui" { "close" } } }
+            h2 { span { "Backup sets of " span.mono { (id) } } small { a href="/_sim/ui" { "close" } } }
             (body)
         }
     }
@@ -282,14 +295,24 @@ fn faults_section(faults: &[FaultView]) -> Markup {
     }
 }
 
+/// Whether `r` is the dashboard reading itself (hidden from its own table; listed by
+/// `GET /_sim/requests`).
+fn is_dashboard_view(r: &RequestRecord) -> bool {
+    r.method == "GET" && r.path == super::control::UI_PATH
+}
+
 fn requests_section(requests: &[RequestRecord]) -> Markup {
     let rows = requests
         .iter()
         .rev()
+        .filter(|r| !is_dashboard_view(r))
+        .take(REQUESTS_SHOWN)
         .map(|r| {
+            // The time of day; the whole time in the tooltip.
+            let clock = r.time.split_once('T').map_or(r.time.as_str(), |(_, t)| t);
             html! {
                 tr {
-                    td.mono { (r.time) }
+                    td.mono title=(r.time) { (clock) }
                     td { (r.method) }
                     td.mono { (r.path) }
                     td { (r.action.as_deref().unwrap_or("-")) }
@@ -299,17 +322,17 @@ fn requests_section(requests: &[RequestRecord]) -> Markup {
                     }
                     td { (r.code.as_deref().unwrap_or("")) }
                     td.mono { (r.fault_id.as_deref().unwrap_or("")) }
-                    td.mono { (r.micros) }
+                    td.mono.num { (r.micros) " µs" }
                 }
             }
         })
         .collect();
     html! {
         section #requests {
-            h2 { "Last requests" small { "newest first, at most " (REQUESTS_SHOWN) } }
+            h2 { "Last requests" small { "newest first, at most " (REQUESTS_SHOWN) ", without this page's own views" } }
             (table(
                 html! { "No requests yet." },
-                &["Time", "Method", "Path", "Action", "Instance", "Status", "Code", "FaultId", "µs"],
+                &["Time (UTC)", "Method", "Path", "Action", "Instance", "Status", "Code", "FaultId", "Took"],
                 rows,
             ))
         }
