@@ -5,12 +5,14 @@
 //! A handler notes what it learned about the request ([`LogNote`]: action, instance,
 //! AccessKeyId, error code, fault) in the response's extensions; the server adds the
 //! method, path, status, times and duration ([`RequestRecord`]), keeps it in the
-//! [`RequestRing`] and emits it as one `tracing` event of target [`REQUEST_TARGET`], which
-//! [`LineFormat`] writes with exactly the spec's keys. Secrets and signatures never reach
+//! [`RequestRing`] and emits it as one `tracing` event of target [`REQUEST_TARGET`] whose
+//! message is the line (text, or JSON with exactly the spec's keys), rendered once;
+//! [`LineFormat`] writes it, from the log's own thread (`tracing-appender`). Secrets and signatures never reach
 //! a record: only the `AccessKeyId` does.
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -24,6 +26,9 @@ use tracing_subscriber::EnvFilter;
 
 /// The `tracing` target of request lines.
 pub const REQUEST_TARGET: &str = "rds_sim::request";
+
+/// Whether request lines are JSON (`--log-format json`), set once by [`init`].
+static JSON_LINES: AtomicBool = AtomicBool::new(false);
 
 /// How many requests the ring keeps.
 pub const RING_CAPACITY: usize = 1_000;
@@ -71,21 +76,30 @@ pub struct LogConfig {
     pub level: Option<LogLevel>,
 }
 
-/// Installs the global subscriber that writes the log to standard error. Called once, by
-/// the program; tests that run servers in-process read the ring instead.
-pub fn init(config: LogConfig) {
+/// Installs the global subscriber that writes the log to standard error, from a thread of
+/// its own (a request never waits on the write; no line is dropped: a full buffer makes
+/// the request wait instead). Keep the guard until the server stopped: dropping it flushes
+/// the lines still buffered. Called once, by the program; tests that run servers
+/// in-process read the ring instead.
+pub fn init(config: LogConfig) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = match config.level {
         Some(level) => EnvFilter::new(level.directive()),
         None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
     };
+    JSON_LINES.store(config.format == LogFormat::Json, Ordering::Relaxed);
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("rds-sim-log")
+        .finish(std::io::stderr());
     // Another subscriber already installed (an embedding program's) keeps its place.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .event_format(LineFormat {
             json: config.format == LogFormat::Json,
         })
         .try_init();
+    guard
 }
 
 /// What a handler learned about the request, kept in the response's extensions.
@@ -157,22 +171,17 @@ impl RequestRecord {
         }
     }
 
-    /// Emits the record as one `tracing` event (level info).
+    /// Emits the record as one `tracing` event (level info) whose message is the line in
+    /// the format [`init`] chose, rendered once and only when the level is enabled.
     pub fn emit(&self) {
-        tracing::info!(
-            target: REQUEST_TARGET,
-            time = self.time.as_str(),
-            sim_time = self.sim_time.as_deref(),
-            method = self.method.as_str(),
-            path = self.path.as_str(),
-            action = self.action.as_deref(),
-            instance = self.instance.as_deref(),
-            access_key_id = self.access_key_id.as_deref(),
-            status = self.status,
-            code = self.code.as_deref(),
-            fault_id = self.fault_id.as_deref(),
-            micros = self.micros,
-        );
+        if tracing::enabled!(target: REQUEST_TARGET, tracing::Level::INFO) {
+            let line = if JSON_LINES.load(Ordering::Relaxed) {
+                self.to_json()
+            } else {
+                self.to_text()
+            };
+            tracing::info!(target: REQUEST_TARGET, "{line}");
+        }
     }
 
     /// The record as one JSON line (no newline).
@@ -239,69 +248,28 @@ impl RequestRing {
     }
 }
 
-/// Writes request events as [`RequestRecord`] lines (text or JSON with exactly the
-/// spec's keys), and any other event as a plain line (`time LEVEL message`, or a JSON
-/// object with `time`, `level`, `target`, `message`).
+/// Writes request events as they come (their message is the whole line), and any other
+/// event as a plain line (`time LEVEL message`, or a JSON object with `time`, `level`,
+/// `target`, `message`).
 pub struct LineFormat {
-    /// JSON instead of text.
+    /// JSON instead of text, for the other events.
     pub json: bool,
 }
 
-/// Collects an event's fields.
+/// An event's message.
 #[derive(Default)]
-struct Fields {
-    values: serde_json::Map<String, serde_json::Value>,
-}
+struct Message(String);
 
-impl Visit for Fields {
+impl Visit for Message {
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.values.insert(field.name().to_owned(), value.into());
-    }
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.values.insert(field.name().to_owned(), value.into());
-    }
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.values.insert(field.name().to_owned(), value.into());
-    }
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.values.insert(field.name().to_owned(), value.into());
+        if field.name() == "message" {
+            self.0.push_str(value);
+        }
     }
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.values
-            .insert(field.name().to_owned(), format!("{value:?}").into());
-    }
-}
-
-impl Fields {
-    fn text(&self, key: &str) -> Option<String> {
-        self.values
-            .get(key)
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-    }
-
-    /// The request record the fields describe (absent fields: `None`).
-    fn record(&self) -> RequestRecord {
-        RequestRecord {
-            time: self.text("time").unwrap_or_default(),
-            sim_time: self.text("sim_time"),
-            method: self.text("method").unwrap_or_default(),
-            path: self.text("path").unwrap_or_default(),
-            action: self.text("action"),
-            instance: self.text("instance"),
-            access_key_id: self.text("access_key_id"),
-            status: self
-                .values
-                .get("status")
-                .and_then(|v| v.as_u64())
-                .and_then(|s| u16::try_from(s).ok()),
-            code: self.text("code"),
-            fault_id: self.text("fault_id"),
-            micros: self
-                .values
-                .get("micros")
-                .and_then(|v| v.as_u64())
-                .unwrap_or(0),
+        if field.name() == "message" {
+            use std::fmt::Write as _;
+            let _ = write!(self.0, "{value:?}");
         }
     }
 }
@@ -317,30 +285,23 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        let mut fields = Fields::default();
-        event.record(&mut fields);
+        let mut message = Message::default();
+        event.record(&mut message);
         let meta = event.metadata();
         if meta.target() == REQUEST_TARGET {
-            let record = fields.record();
-            let line = if self.json {
-                record.to_json()
-            } else {
-                record.to_text()
-            };
-            return writeln!(writer, "{line}");
+            return writeln!(writer, "{}", message.0);
         }
         let time = crate::clock::real_now().to_rfc3339_opts(SecondsFormat::Millis, true);
-        let message = fields.text("message").unwrap_or_default();
         if self.json {
             let line = serde_json::json!({
                 "time": time,
                 "level": meta.level().as_str(),
                 "target": meta.target(),
-                "message": message,
+                "message": message.0,
             });
             writeln!(writer, "{line}")
         } else {
-            writeln!(writer, "{time} {} {message}", meta.level())
+            writeln!(writer, "{time} {} {}", meta.level(), message.0)
         }
     }
 }

@@ -183,7 +183,8 @@ async fn connection(
 /// stop line on standard output; the request log goes to standard error.
 pub fn run(args: ServeArgs) -> Result<(), ServeError> {
     let config = args.into_config()?;
-    crate::request_log::init(config.log);
+    // Held until `run` returns: dropping it flushes the log.
+    let _log = crate::request_log::init(config.log);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
