@@ -270,6 +270,22 @@ mod tests {
     }
 
     #[test]
+    fn switch_values_are_the_specs_in_any_case_and_nothing_else() {
+        for set in ["1", "true", "YES", "On"] {
+            assert_eq!(switch(set), Ok(true), "{set}");
+        }
+        for unset in ["", "0", "False", "no", "OFF"] {
+            assert_eq!(switch(unset), Ok(false), "{unset}");
+        }
+        for bad in ["2", "y", "t", "enabled"] {
+            assert_eq!(
+                switch(bad),
+                Err(format!("{bad:?} is not a switch value: use 1, true, yes, on, or 0, false, no, off, empty")),
+            );
+        }
+    }
+
+    #[test]
     fn bad_values_are_refused_with_their_message() {
         let msg = |args: &[&str]| parse(args).into_config().err().unwrap().to_string();
         assert_eq!(

@@ -23,6 +23,23 @@ fn requests(s: &common::TestServer, query: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// A V3 `DescribeBackupTasks` signed by `signer` for an empty body, sent with another body.
+fn v3_with_a_body_not_hashed(
+    s: &common::TestServer,
+    c: &mut rds_backup_sim_emulator::client::HttpClient,
+    signer: &Signer,
+) -> rds_backup_sim_emulator::client::HttpResponse {
+    let query = [("DBInstanceId", "rm-a")];
+    let (target, headers) =
+        common::v3_request_as(s, signer, "DescribeBackupTasks", &query, "n-body");
+    let h: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    c.request("POST", &target, &h, b"not the hashed body")
+        .unwrap()
+}
+
 #[test]
 fn every_request_is_kept_with_exactly_the_spec_keys_and_no_secret() {
     let s = start(&["--clock", "manual"]);
@@ -231,6 +248,10 @@ fn accept_any_key_serves_unknown_keys_as_root_and_declared_ones_as_themselves() 
         "whatever",
     );
     assert_eq!(v3.status, 200, "{}", text(&v3));
+    // A V3 body whose hash is not the signed one passes too (the hash is part of the
+    // signature); the same request is refused without --accept-any-key (below).
+    let body = v3_with_a_body_not_hashed(&s, &mut c, &random);
+    assert_eq!(body.status, 200, "{}", text(&body));
     // A declared key acts as its identity, unverified: this one may do nothing.
     s.sim_ok(
         &mut c,
@@ -269,6 +290,8 @@ fn accept_any_key_serves_unknown_keys_as_root_and_declared_ones_as_themselves() 
 fn without_accept_any_key_a_random_key_is_not_found() {
     let s = start(&["--clock", "manual"]);
     let mut c = s.client();
+    let body = v3_with_a_body_not_hashed(&s, &mut c, &s.signer);
+    assert_eq!(body.code().as_deref(), Some("SignatureDoesNotMatch"));
     let r = s.v1_as(
         &mut c,
         &Signer::new("LTAI-random", "x"),
