@@ -1,8 +1,8 @@
 """Checks the dashboard as Chromium rendered it (tests/browser/run.sh).
 
-Usage: check_dom.py PAGE.html INSTANCE_PAGE.html SCREENSHOT.png...
+Usage: check_dom.py PAGE.html INSTANCE_PAGE.html REQUESTS.jsonl SCREENSHOT.png...
 PAGE.html is Chromium's --dump-dom of /_sim/ui after its script ran, INSTANCE_PAGE.html
-that of /_sim/ui?instance=rm-quota. Prints each failed check, then "N passed, M failed".
+that of /_sim/ui?instance=rm-quota, REQUESTS.jsonl GET /_sim/requests right after PAGE.html. Prints each failed check, then "N passed, M failed".
 """
 import sys
 from html.parser import HTMLParser
@@ -141,7 +141,15 @@ sets = instance.rows.get("backups", [])
 check("rm-quota's two sets, newest first", [r[5][1] for r in sets] == ["2026-03-02T01:11:00Z", "2026-03-02T01:00:00Z"],
       sets)
 
-for png in sys.argv[3:]:
+import json
+
+with open(sys.argv[3], encoding="utf-8") as f:
+    seen = [json.loads(line) for line in f if line.strip()]
+views = [r for r in seen if r["method"] == "GET" and r["path"] == "/_sim/ui"]
+check("the page refreshed itself (its fetch reached the server)", len(views) >= 2, len(views))
+check("its views answered 200", all(r["status"] == 200 for r in views), views)
+
+for png in sys.argv[4:]:
     try:
         with open(png, "rb") as f:
             data = f.read()

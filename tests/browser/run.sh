@@ -6,8 +6,9 @@
 #
 # Starts `serve` on 127.0.0.1:0, sets up instances (an active job, a quota at its limit, a
 # locked instance, a tag holding <script>alert(1)</script>) and a few requests, lets
-# Chromium load the page and run its script (--dump-dom), checks the rendered rows and
-# cells (check_dom.py), then saves screenshots in target/dashboard.png and
+# Chromium load the page and run its script (--dump-dom, 3 s of virtual time: the page
+# refreshes itself once), checks the rendered rows and cells and the refresh
+# (check_dom.py), then saves screenshots in target/dashboard.png and
 # target/dashboard-instance.png. Prints "N passed, M failed"; exits non-zero on a failure.
 set -euo pipefail
 
@@ -63,10 +64,12 @@ browse() { # browse URL FLAGS…: headless Chromium, as root needs --no-sandbox
 
 mkdir -p "$root/target"
 browse "http://$endpoint/_sim/ui" --virtual-time-budget=3000 --dump-dom >"$workdir/page.html"
+# What the server saw of that visit: the page, then its own refresh 2 s later.
+curl -fsS "http://$endpoint/_sim/requests" >"$workdir/requests.jsonl"
 browse "http://$endpoint/_sim/ui?instance=rm-quota" --virtual-time-budget=1000 --dump-dom >"$workdir/instance.html"
 browse "http://$endpoint/_sim/ui" --window-size=1440,820 --screenshot="$root/target/dashboard.png" >/dev/null
 browse "http://$endpoint/_sim/ui?instance=rm-quota" --window-size=1440,900 \
   --screenshot="$root/target/dashboard-instance.png" >/dev/null
 
-python3 "$here/check_dom.py" "$workdir/page.html" "$workdir/instance.html" \
+python3 "$here/check_dom.py" "$workdir/page.html" "$workdir/instance.html" "$workdir/requests.jsonl" \
   "$root/target/dashboard.png" "$root/target/dashboard-instance.png"
