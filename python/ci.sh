@@ -16,7 +16,9 @@ pip_quiet=(--quiet --disable-pip-version-check)
 
 build_venv="$root/target/py-venv"
 [[ -x "$build_venv/bin/python" ]] || "$python" -m venv "$build_venv"
-"$build_venv/bin/python" -m pip install "${pip_quiet[@]}" "maturin>=1.5,<2" "pytest>=7.4" "mypy>=1.8" "ruff>=0.5"
+# The official SDK too: mypy checks the package's imports of it.
+"$build_venv/bin/python" -m pip install "${pip_quiet[@]}" "maturin>=1.5,<2" "pytest>=7.4" "mypy>=1.8" "ruff>=0.5" \
+  "alibabacloud-rds20140815>=5" "alibabacloud-tea-openapi>=0.3.8"
 
 # The package is typed (py.typed) and linted: mypy --strict and ruff, settings in pyproject.toml.
 (cd python && "$build_venv/bin/mypy" && "$build_venv/bin/ruff" check . && "$build_venv/bin/ruff" format --check .)

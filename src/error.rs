@@ -89,6 +89,12 @@ pub enum ErrorCode {
     SimTimeout,
     /// `Sim.ClearFaults` of a `FaultId` that names no fault.
     SimFaultNotFound,
+    /// DDI-1: DescribeDBInstances without `RegionId`.
+    MissingRegionId,
+    /// DDI-2: DescribeDBInstances with a `DBInstanceType` outside its list.
+    InvalidDbInstanceType,
+    /// DDI-3: DescribeDBInstances with a `NextToken` it did not give.
+    InvalidNextToken,
     /// An unknown action.
     InvalidAction,
     /// An `AccessKeyId` that was never declared (ram.md).
@@ -107,6 +113,8 @@ pub enum ErrorCode {
     SimTimeWentBackwards,
     /// `Sim.MalformedLine`.
     SimMalformedLine,
+    /// NI-1: a real RDS action the simulator does not emulate (`Sim.NotImplemented`).
+    SimNotImplemented,
 }
 
 impl ErrorCode {
@@ -145,6 +153,9 @@ impl ErrorCode {
         ErrorCode::InternalError,
         ErrorCode::SimTimeout,
         ErrorCode::SimFaultNotFound,
+        ErrorCode::MissingRegionId,
+        ErrorCode::InvalidDbInstanceType,
+        ErrorCode::InvalidNextToken,
         ErrorCode::InvalidAction,
         ErrorCode::InvalidAccessKeyIdNotFound,
         ErrorCode::ForbiddenRam,
@@ -154,6 +165,7 @@ impl ErrorCode {
         ErrorCode::SimNoActiveJob,
         ErrorCode::SimTimeWentBackwards,
         ErrorCode::SimMalformedLine,
+        ErrorCode::SimNotImplemented,
     ];
 
     /// The table.
@@ -329,6 +341,21 @@ impl ErrorCode {
                 404,
                 "The fault does not exist.",
             ),
+            ErrorCode::MissingRegionId => row(
+                "MissingRegionId",
+                400,
+                "RegionId is mandatory for this action.",
+            ),
+            ErrorCode::InvalidDbInstanceType => row(
+                "InvalidDBInstanceType.ValueNotSupport",
+                400,
+                "The specified  parameter DBInstanceType is not valid.",
+            ),
+            ErrorCode::InvalidNextToken => row(
+                "Invalid.NextToken",
+                400,
+                "The parameter NextToken is invalid.",
+            ),
             ErrorCode::InvalidAction => row(
                 "InvalidAction.NotFound",
                 404,
@@ -369,6 +396,11 @@ impl ErrorCode {
                 "Sim.MalformedLine",
                 400,
                 "The line is not a JSON object with an Action.",
+            ),
+            ErrorCode::SimNotImplemented => row(
+                "Sim.NotImplemented",
+                501,
+                "The RDS action is not emulated by rds-backup-sim.",
             ),
         }
     }
@@ -427,6 +459,9 @@ mod tests {
             (ErrorCode::InternalError, "InternalError", 500, "The request processing has failed due to some unknown error, exception or failure."),
             (ErrorCode::SimTimeout, "Sim.Timeout", 504, "No answer: the connection was closed by an injected fault."),
             (ErrorCode::SimFaultNotFound, "Sim.FaultNotFound", 404, "The fault does not exist."),
+            (ErrorCode::MissingRegionId, "MissingRegionId", 400, "RegionId is mandatory for this action."),
+            (ErrorCode::InvalidDbInstanceType, "InvalidDBInstanceType.ValueNotSupport", 400, "The specified  parameter DBInstanceType is not valid."),
+            (ErrorCode::InvalidNextToken, "Invalid.NextToken", 400, "The parameter NextToken is invalid."),
             (ErrorCode::InvalidAction, "InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method."),
             (ErrorCode::InvalidAccessKeyIdNotFound, "InvalidAccessKeyId.NotFound", 404, "Specified access key is not found."),
             (ErrorCode::ForbiddenRam, "Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
@@ -436,6 +471,7 @@ mod tests {
             (ErrorCode::SimNoActiveJob, "Sim.NoActiveJob", 404, "The instance has no active backup job."),
             (ErrorCode::SimTimeWentBackwards, "Sim.TimeWentBackwards", 400, "The time is earlier than the simulation clock."),
             (ErrorCode::SimMalformedLine, "Sim.MalformedLine", 400, "The line is not a JSON object with an Action."),
+            (ErrorCode::SimNotImplemented, "Sim.NotImplemented", 501, "The RDS action is not emulated by rds-backup-sim."),
         ];
         assert_eq!(expected.len(), ErrorCode::ALL.len());
         for (row, &(code, wire, status, message)) in expected.iter().enumerate() {

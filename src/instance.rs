@@ -68,6 +68,8 @@ pub struct Instance {
     pub(crate) status: InstanceStatus,
     pub(crate) lock: LockMode,
     pub(crate) category: Category,
+    /// `CreateTime`: the simulation time of its `Sim.CreateInstance`.
+    pub(crate) created: Timestamp,
     pub(crate) policy: Option<BackupPolicy>,
     /// `BackupRetentionPeriod`: how long automatic sets are kept (T-6).
     pub(crate) retention: RetentionDays,
@@ -135,6 +137,9 @@ struct InstanceWire {
     status: InstanceStatus,
     lock: LockMode,
     category: Category,
+    /// Absent in states written before it existed: read as the default start.
+    #[serde(default = "default_created")]
+    create_time: Timestamp,
     region: CompactString,
     account_id: CompactString,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -175,6 +180,7 @@ impl From<Instance> for InstanceWire {
             status: i.status,
             lock: i.lock,
             category: i.category,
+            create_time: i.created,
             region: d.region,
             account_id: d.account_id,
             tags: d.tags,
@@ -211,6 +217,7 @@ impl From<InstanceWire> for Instance {
             status: w.status,
             lock: w.lock,
             category: w.category,
+            created: w.create_time,
             policy: w.policy,
             retention: w.backup_retention_period,
             backup_duration_seconds: w.backup_duration_seconds,
@@ -222,6 +229,11 @@ impl From<InstanceWire> for Instance {
             details: (!details.is_default()).then(|| Box::new(details)),
         }
     }
+}
+
+/// The `CreateTime` of an instance in a state written before instances kept it.
+fn default_created() -> Timestamp {
+    crate::simulation::DEFAULT_START
 }
 
 /// Where the last successful full backup of an instance started, and what it held.
@@ -253,6 +265,10 @@ impl Instance {
             Some(version) => version,
             None => self.engine.default_version(),
         }
+    }
+    /// `CreateTime`: the simulation time of its `Sim.CreateInstance`.
+    pub fn create_time(&self) -> Timestamp {
+        self.created
     }
     /// `DBInstanceStorageType`.
     pub fn storage(&self) -> StorageType {
@@ -581,6 +597,7 @@ impl InstanceSpec {
             status: self.status,
             lock: self.lock,
             category: self.category,
+            created: now,
             next_auto_start: self.policy.and_then(|p| p.next_start_after(now)),
             policy: self.policy,
             retention: self.retention,

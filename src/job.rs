@@ -98,6 +98,14 @@ pub struct JobRecord {
 }
 
 impl JobRecord {
+    /// `DescribeBackups`' order: newest `BackupStartTime` first, equal start times larger
+    /// `BackupId` first.
+    pub fn newest_first(a: &JobRecord, b: &JobRecord) -> std::cmp::Ordering {
+        b.started
+            .cmp(&a.started)
+            .then(b.backup_id.cmp(&a.backup_id))
+    }
+
     /// The job's final `BackupStatus`.
     pub fn job_status(&self) -> JobStatus {
         match self.outcome {

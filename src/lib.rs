@@ -90,6 +90,9 @@ pub use ops::describe_backup_tasks::{
     DescribeBackupTasksError, DescribeBackupTasksRequest, JobView,
 };
 pub use ops::describe_backups::{BackupsPage, DescribeBackupsError, DescribeBackupsRequest};
+pub use ops::describe_db_instances::{
+    DbInstancesPage, DescribeDbInstancesError, DescribeDbInstancesRequest, TagsFilter,
+};
 pub use ops::describe_instance::DescribeInstanceError;
 pub use policy::BackupPolicy;
 pub use settings::{Settings, SettingsChange, UtcOffset};

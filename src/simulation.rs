@@ -177,6 +177,17 @@ impl Simulation {
         }
     }
 
+    /// A copy of the instance `id` as it is at `now` (or at the clock, if later): its job
+    /// ends and automatic starts due by then applied to the copy, with a copy of the id
+    /// counters. Changes nothing: for read-only views such as the emulator's dashboard.
+    pub fn instance_as_of(&self, id: &str, now: Timestamp) -> Option<Instance> {
+        let mut instance = self.instances.get(id)?.clone();
+        let (mut ids, mut faults) = (self.ids, self.faults.clone());
+        let now = now.max(self.clock);
+        settle(&mut instance, &mut ids, &self.settings, &mut faults, now);
+        Some(instance)
+    }
+
     /// The instance `id`, settled to the clock, if it exists for the current caller.
     pub(crate) fn settled_instance(&mut self, id: &str) -> Option<&mut Instance> {
         let instance = visible(&mut self.instances, self.scope.as_deref(), id)?;

@@ -90,6 +90,11 @@ fn bad_input_is_answered_and_changes_nothing() {
 }
 
 #[test]
+fn describe_db_instances_ddi1_to_ddi9_and_not_implemented_ni1() {
+    run("describe-db-instances.jsonl");
+}
+
+#[test]
 fn fault_injection() {
     run("faults.jsonl");
 }
@@ -140,6 +145,7 @@ fn every_scenario_file_is_run() {
         "create-backup-checks.jsonl",
         "create-backup-effects.jsonl",
         "daily-quota.jsonl",
+        "describe-db-instances.jsonl",
         "faults.jsonl",
         "job-lifecycle.jsonl",
         "other-operations.jsonl",

@@ -9,7 +9,8 @@ use common::{spawn_serve, stop, BIN};
 
 #[test]
 fn load_drives_signed_requests_against_serve_and_reports_rate_and_latency() {
-    let (child, addr, _) = spawn_serve(&["--clock", "manual"]);
+    // Quiet: the request log of the load would fill the unread stderr pipe.
+    let (child, addr, _) = spawn_serve(&["--clock", "manual", "--quiet"]);
     let target = addr.to_string();
     let output = Command::new(BIN)
         .args(["load", "--target", &target, "--seconds", "1"])

@@ -15,6 +15,8 @@ pub enum ApiAction {
     DeleteBackup,
     /// `DescribeDBInstanceAttribute`.
     DescribeDBInstanceAttribute,
+    /// `DescribeDBInstances`.
+    DescribeDBInstances,
     /// `ModifyBackupPolicy`.
     ModifyBackupPolicy,
     /// `DescribeBackupPolicy`.
@@ -23,12 +25,13 @@ pub enum ApiAction {
 
 impl ApiAction {
     /// Every served action, in the spec's order.
-    pub const ALL: [ApiAction; 7] = [
+    pub const ALL: [ApiAction; 8] = [
         ApiAction::CreateBackup,
         ApiAction::DescribeBackupTasks,
         ApiAction::DescribeBackups,
         ApiAction::DeleteBackup,
         ApiAction::DescribeDBInstanceAttribute,
+        ApiAction::DescribeDBInstances,
         ApiAction::ModifyBackupPolicy,
         ApiAction::DescribeBackupPolicy,
     ];
@@ -41,6 +44,7 @@ impl ApiAction {
             ApiAction::DescribeBackups => "DescribeBackups",
             ApiAction::DeleteBackup => "DeleteBackup",
             ApiAction::DescribeDBInstanceAttribute => "DescribeDBInstanceAttribute",
+            ApiAction::DescribeDBInstances => "DescribeDBInstances",
             ApiAction::ModifyBackupPolicy => "ModifyBackupPolicy",
             ApiAction::DescribeBackupPolicy => "DescribeBackupPolicy",
         }
@@ -100,6 +104,12 @@ mod tests {
         assert_eq!(ApiAction::from_wire("createbackup"), None);
         assert_eq!(ApiAction::from_wire("Sim.AdvanceTime"), None);
         assert_eq!(ApiAction::from_wire(""), None);
+        let names: Vec<_> = ApiAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(
+            names,
+            rds_backup_sim::scenario::API_ACTIONS,
+            "the core's list"
+        );
     }
 
     #[test]

@@ -312,6 +312,23 @@ impl Engine {
         self.real_clock.now()
     }
 
+    /// The simulation time as of now (real mode: following the real clock), changing
+    /// nothing.
+    pub fn sim_now(&self) -> Timestamp {
+        let core = lock(&self.core);
+        core.clock
+            .now(self.real_clock.now(), core.scenario.simulation().clock())
+    }
+
+    /// Runs `view` on the simulation and its time as of now, under the lock, changing
+    /// nothing (the dashboard).
+    pub fn view<R>(&self, view: impl FnOnce(&Simulation, Timestamp) -> R) -> R {
+        let core = lock(&self.core);
+        let sim = core.scenario.simulation();
+        let now = core.clock.now(self.real_clock.now(), sim.clock());
+        view(sim, now)
+    }
+
     /// Logs `change` (applied under the same lock), returning its ticket.
     fn append(
         &self,

@@ -32,7 +32,13 @@ pub enum GatewayError {
         /// The action named, if any.
         action: Option<String>,
     },
-    /// Check 2: a mandatory signing parameter is absent or empty (the first, in spec order).
+    /// Check 2: a real RDS action that the emulator does not implement (NI-1).
+    #[error("action {action:?} is not emulated")]
+    NotImplemented {
+        /// The action named.
+        action: String,
+    },
+    /// Check 3: a mandatory signing parameter is absent or empty (the first, in spec order).
     #[error("missing parameter {name}")]
     MissingParameter {
         /// The missing parameter's name as the spec writes it.
@@ -104,6 +110,11 @@ impl GatewayError {
                 404,
                 "Specified api is not found, please check your url and method.",
             ),
+            GatewayError::NotImplemented { .. } => (
+                "Sim.NotImplemented",
+                501,
+                "RDS action {} is not emulated by rds-backup-sim; emulated actions: LIST.",
+            ),
             GatewayError::MissingParameter { .. } => (
                 "MissingParameter",
                 400,
@@ -155,6 +166,7 @@ impl GatewayError {
             }
             GatewayError::MissingParameter { name } => Some(name),
             GatewayError::SignatureDoesNotMatch { string_to_sign } => Some(string_to_sign),
+            GatewayError::NotImplemented { action } => Some(action),
             GatewayError::ActionNotFound { .. }
             | GatewayError::InvalidVersion { .. }
             | GatewayError::InvalidSignatureMethod { .. }
@@ -177,6 +189,10 @@ impl GatewayError {
 
     /// The wire `Message`.
     pub fn message(&self) -> String {
+        if let GatewayError::NotImplemented { action } = self {
+            // The template's LIST is the emulated actions: the core's one message.
+            return rds_backup_sim::scenario::rds_actions::not_implemented_message(action);
+        }
         let template = self.row().2;
         match self.message_argument() {
             Some(argument) => template.replacen("{}", argument, 1),
@@ -219,6 +235,12 @@ mod tests {
                 "InvalidAction.NotFound",
                 404,
                 "Specified api is not found, please check your url and method.",
+            ),
+            (
+                GatewayError::NotImplemented { action: "DescribeRegions".into() },
+                "Sim.NotImplemented",
+                501,
+                "RDS action DescribeRegions is not emulated by rds-backup-sim; emulated actions: CreateBackup, DeleteBackup, DescribeBackupPolicy, DescribeBackupTasks, DescribeBackups, DescribeDBInstanceAttribute, DescribeDBInstances, ModifyBackupPolicy.",
             ),
             (
                 GatewayError::MissingParameter { name: "AccessKeyId" },
@@ -269,7 +291,7 @@ mod tests {
                 "Specified signature nonce was used already.",
             ),
         ];
-        assert_eq!(cases.len(), 11, "one case per variant");
+        assert_eq!(cases.len(), 12, "one case per variant");
         for (err, code, status, message) in cases {
             assert_eq!(err.code(), code, "{err:?}");
             assert_eq!(err.http_status(), status, "{err:?}");

@@ -39,6 +39,9 @@ pub struct KeyRing {
     /// Ids in the order given, for the start-up line.
     ids: Vec<String>,
     is_default: bool,
+    /// `--accept-any-key`: an unknown `AccessKeyId` acts as the default account's root and
+    /// no signature is verified.
+    accept_any_key: bool,
 }
 
 impl KeyRing {
@@ -50,12 +53,14 @@ impl KeyRing {
                 secrets: HashMap::from([(id.to_owned(), secret.to_owned())]),
                 ids: vec![id.to_owned()],
                 is_default: true,
+                accept_any_key: false,
             });
         }
         let mut ring = KeyRing {
             secrets: HashMap::new(),
             ids: Vec::new(),
             is_default: false,
+            accept_any_key: false,
         };
         for value in values {
             let value = value.as_ref();
@@ -75,10 +80,20 @@ impl KeyRing {
         Ok(ring)
     }
 
+    /// These keys in `--accept-any-key` mode (spec/emulator.md): any `AccessKeyId` is
+    /// accepted without verifying the signature; an unknown one acts as the default
+    /// account's root, a declared one as its identity.
+    pub fn accepting_any_key(mut self) -> KeyRing {
+        self.accept_any_key = true;
+        self
+    }
+
     /// How the start-up line names the keys: the default pair in full (it is public), or
-    /// the ids of the given keys (their secrets are not printed).
+    /// the ids of the given keys (their secrets are not printed); any-key mode says so.
     pub fn describe(&self) -> String {
-        if self.is_default {
+        if self.accept_any_key {
+            "any access key, signatures not verified (--accept-any-key)".to_owned()
+        } else if self.is_default {
             let (id, secret) = DEFAULT_KEY;
             format!("access key {id}:{secret} (default)")
         } else {
@@ -93,6 +108,10 @@ impl SecretStore for KeyRing {
         self.secrets
             .get(access_key_id)
             .map(|secret| KnownKey::default_root(secret))
+    }
+
+    fn accepts_any_key(&self) -> bool {
+        self.accept_any_key
     }
 }
 
@@ -139,6 +158,10 @@ impl<I: Identities + ?Sized> SecretStore for GatewayKeys<'_, I> {
                     owner: KeyOwner::Declared,
                 })
         })
+    }
+
+    fn accepts_any_key(&self) -> bool {
+        self.ring.accept_any_key
     }
 }
 

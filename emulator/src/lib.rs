@@ -28,6 +28,7 @@
 //! | [`durable`] | `--state-dir`: lock, settings, write-ahead log with group commit, recovery |
 //! | [`http`] | routing, `/`, `/_sim/`, limits, idle timeout |
 //! | [`request_id`] | unique `RequestId`s on `/` |
+//! | [`request_log`] | the request log (`tracing`) and the ring behind `/_sim/requests` |
 //! | [`server`] | bind, accept, stop on SIGINT/SIGTERM |
 //! | [`client`] | a V1-signing client (tests, the SDK-free load generator) |
 //! | [`load`] | the load generator (`rds-backup-sim load`) |
@@ -52,6 +53,7 @@ pub mod nonce;
 pub mod params;
 pub mod percent;
 pub mod request_id;
+pub mod request_log;
 pub mod server;
 pub mod sign_v1;
 pub mod sign_v3;

@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, watch};
 use crate::config::{ConfigError, ServeArgs, ServeConfig};
 use crate::engine::{Engine, StartError};
 use crate::http::idle::{Activity, IdleIo};
-use crate::http::{limits, route, Context};
+use crate::http::{limits, logged, Context};
 
 /// How long a stop waits for requests in progress before it closes their connections.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -61,6 +61,7 @@ impl RunningServer {
             engine,
             keys: config.keys,
             admin_token: config.admin_token,
+            requests: Default::default(),
         });
         let (stop, stop_rx) = watch::channel(false);
         let accept_loop = tokio::spawn(accept_loop(
@@ -147,7 +148,7 @@ async fn connection(
     let io = TokioIo::new(IdleIo::new(stream, activity.clone()));
     let service = service_fn(move |request| {
         let ctx = ctx.clone();
-        async move { Ok::<_, Infallible>(route(&ctx, request).await) }
+        async move { Ok::<_, Infallible>(logged(&ctx, request).await) }
     });
     let mut builder = http1::Builder::new();
     builder
@@ -178,10 +179,12 @@ async fn connection(
     }
 }
 
-/// `rds-backup-sim serve`: runs until SIGINT or SIGTERM. Prints the start-up line on
-/// standard output and the stop line on standard error.
+/// `rds-backup-sim serve`: runs until SIGINT or SIGTERM. Prints the start-up line and the
+/// stop line on standard output; the request log goes to standard error.
 pub fn run(args: ServeArgs) -> Result<(), ServeError> {
     let config = args.into_config()?;
+    // Held until `run` returns: dropping it flushes the log.
+    let _log = crate::request_log::init(config.log);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -202,7 +205,13 @@ pub fn run(args: ServeArgs) -> Result<(), ServeError> {
             _ = tokio::signal::ctrl_c() => {}
             _ = terminate.recv() => {}
         }
-        eprintln!("{}", server.stop().await);
+        let stopped = server.stop().await;
+        {
+            use std::io::Write as _;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{stopped}");
+            let _ = out.flush();
+        }
         Ok(())
     })
 }

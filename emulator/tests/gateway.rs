@@ -429,7 +429,7 @@ fn check_0_repeated_and_non_utf8_parameters() {
 
 #[test]
 fn check_1_unknown_absent_or_sim_action() {
-    for action in ["Sim.AdvanceTime", "createbackup", "DescribeRegions", ""] {
+    for action in ["Sim.AdvanceTime", "createbackup", "DescribeRegionz", ""] {
         let wire = v1(&with(&v1_base(), "Action", action));
         assert_refused(wire.once(at(T0)), "InvalidAction.NotFound", 404, NOT_FOUND);
     }
@@ -456,6 +456,24 @@ fn check_1_unknown_absent_or_sim_action() {
         404,
         NOT_FOUND,
     );
+}
+
+#[test]
+fn check_1b_a_real_rds_action_that_is_not_emulated_answers_501_before_check_2() {
+    let message = "RDS action DescribeRegions is not emulated by rds-backup-sim; emulated actions: \
+                   CreateBackup, DeleteBackup, DescribeBackupPolicy, DescribeBackupTasks, \
+                   DescribeBackups, DescribeDBInstanceAttribute, DescribeDBInstances, ModifyBackupPolicy.";
+    let wire = v1(&with(&v1_base(), "Action", "DescribeRegions"));
+    assert_refused(wire.once(at(T0)), "Sim.NotImplemented", 501, message);
+    let unsigned = Wire {
+        method: "GET",
+        query: "Action=DescribeRegions".into(),
+        headers: HeaderMap::new(),
+        body: Vec::new(),
+    };
+    assert_refused(unsigned.once(at(T0)), "Sim.NotImplemented", 501, message);
+    let v3 = V3::new().header("x-acs-action", "DescribeRegions");
+    assert_refused(v3.wire().once(at(T0)), "Sim.NotImplemented", 501, message);
 }
 
 #[test]

@@ -193,7 +193,7 @@ fn non_utf8_and_duplicated_parameters_answer_invalid_parameter() {
 #[test]
 fn unknown_actions_answer_invalid_action_not_found() {
     let (s, mut c, before) = setup();
-    for action in ["DeleteDBInstance", "createbackup", "Sim.CreateInstance", ""] {
+    for action in ["DeleteDBInstanze", "createbackup", "Sim.CreateInstance", ""] {
         let r = s.v1(&mut c, action, &[("DBInstanceId", "rm-h")]);
         assert_eq!(
             (r.status, r.code().as_deref()),

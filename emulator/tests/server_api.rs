@@ -361,3 +361,89 @@ fn real_clock_mode_follows_the_injected_clock_and_advance_time_moves_it_forward(
         "2026-03-01T01:21:00Z"
     );
 }
+
+#[test]
+fn a_real_rds_action_that_is_not_emulated_answers_501_and_a_typo_404() {
+    let s = start(&["--clock", "manual"]);
+    let mut c = s.client();
+    let r = s.v1(&mut c, "DescribeRegions", &[("RegionId", "cn-hangzhou")]);
+    assert_eq!(r.status, 501, "{}", text(&r));
+    assert_eq!(r.code().as_deref(), Some("Sim.NotImplemented"));
+    assert_eq!(
+        r.json()["Message"],
+        "RDS action DescribeRegions is not emulated by rds-backup-sim; emulated actions: \
+         CreateBackup, DeleteBackup, DescribeBackupPolicy, DescribeBackupTasks, \
+         DescribeBackups, DescribeDBInstanceAttribute, DescribeDBInstances, ModifyBackupPolicy."
+    );
+    assert_eq!(r.json()["HostId"], "rds.aliyuncs.com");
+    // Before the signature: an unsigned call and a V3 call with a wrong secret get it too.
+    let unsigned = c
+        .request("GET", "/?Action=CreateDBInstance", &[], b"")
+        .unwrap();
+    assert_eq!(
+        (unsigned.status, unsigned.code().as_deref()),
+        (501, Some("Sim.NotImplemented"))
+    );
+    let v3 = s.v3(&mut c, "RestoreTable", &[], "wrong");
+    assert_eq!(
+        (v3.status, v3.code().as_deref()),
+        (501, Some("Sim.NotImplemented"))
+    );
+    let typo = s.v1(&mut c, "DescribeRegionz", &[]);
+    assert_eq!(
+        (typo.status, typo.code().as_deref()),
+        (404, Some("InvalidAction.NotFound"))
+    );
+    let xml = s.v1(&mut c, "DescribeRegions", &[("Format", "XML")]);
+    assert_eq!(xml.status, 501);
+    assert!(
+        text(&xml).contains("<Code>Sim.NotImplemented</Code>"),
+        "{}",
+        text(&xml)
+    );
+}
+
+#[test]
+fn describe_db_instances_is_served_over_v1_and_v3_and_pages_by_token() {
+    let s = start(&["--clock", "manual"]);
+    let mut c = s.client();
+    for id in ["rm-1", "rm-2", "rm-3"] {
+        s.create_instance(&mut c, id);
+    }
+    let r = s.v1(
+        &mut c,
+        "DescribeDBInstances",
+        &[("RegionId", "cn-hangzhou"), ("MaxResults", "2")],
+    );
+    assert_eq!(r.status, 200, "{}", text(&r));
+    let body = r.json();
+    assert_eq!(body["TotalRecordCount"], 3);
+    assert_eq!(body["PageRecordCount"], 2);
+    assert_eq!(body["Items"]["DBInstance"][0]["DBInstanceId"], "rm-1");
+    assert_eq!(
+        body["Items"]["DBInstance"][0]["CreateTime"],
+        "2026-01-01T00:00:00Z"
+    );
+    let token = body["NextToken"].as_str().unwrap().to_owned();
+    let next = s.v3(
+        &mut c,
+        "DescribeDBInstances",
+        &[
+            ("RegionId", "cn-hangzhou"),
+            ("MaxResults", "2"),
+            ("NextToken", &token),
+        ],
+        "testsecret",
+    );
+    assert_eq!(next.status, 200, "{}", text(&next));
+    assert_eq!(
+        next.json()["Items"]["DBInstance"][0]["DBInstanceId"],
+        "rm-3"
+    );
+    assert!(next.json().get("NextToken").is_none());
+    let missing = s.v1(&mut c, "DescribeDBInstances", &[]);
+    assert_eq!(
+        (missing.status, missing.code().as_deref()),
+        (400, Some("MissingRegionId"))
+    );
+}

@@ -88,7 +88,8 @@ impl Simulation {
     }
 
     /// Authorizes `rds:<action>` for the caller holding `access_key_id` (absent: the root
-    /// of the default account) on the instance `db_instance_id`. Returns the caller's
+    /// of the default account) on the instance `db_instance_id` (for `DescribeDBInstances`,
+    /// on `dbinstance/*` of `region_id`). Returns the caller's
     /// account: the only account whose instances the action may see. Changes nothing.
     pub fn authorize(
         &self,
@@ -109,11 +110,18 @@ impl Simulation {
         if identity.is_root() {
             return Ok(identity.account_id.clone());
         }
-        let id = db_instance_id.unwrap_or_default();
-        let own = self
-            .instances
-            .get(id)
-            .filter(|i| i.account_id() == identity.account_id);
+        // DescribeDBInstances lists, it does not target: its `DBInstanceId` is a filter,
+        // so it is authorized once on every instance of the region, without tags (ram.md).
+        let (id, own) = if action == crate::ops::describe_db_instances::ACTION {
+            ("*", None)
+        } else {
+            let id = db_instance_id.unwrap_or_default();
+            let own = self
+                .instances
+                .get(id)
+                .filter(|i| i.account_id() == identity.account_id);
+            (id, own)
+        };
         let region = match own {
             Some(instance) => instance.region(),
             None => region_id

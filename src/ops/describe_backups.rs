@@ -229,11 +229,7 @@ impl Simulation {
             .iter()
             .filter(|s| filters.keeps(s))
             .collect();
-        sets.sort_unstable_by(|a, b| {
-            b.started
-                .cmp(&a.started)
-                .then(b.backup_id.cmp(&a.backup_id))
-        });
+        sets.sort_unstable_by(|a, b| JobRecord::newest_first(a, b));
         let total = sets.len();
         let skip = (filters.page_number as usize - 1).saturating_mul(filters.page_size as usize);
         let items = sets

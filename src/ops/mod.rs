@@ -7,6 +7,7 @@ pub mod create_backup;
 pub mod delete_backup;
 pub mod describe_backup_tasks;
 pub mod describe_backups;
+pub mod describe_db_instances;
 pub mod describe_instance;
 pub mod faults;
 pub mod forget_sets;
@@ -18,6 +19,7 @@ pub const API_ACTIONS: &[&str] = &[
     "DescribeBackups",
     "DeleteBackup",
     "DescribeDBInstanceAttribute",
+    "DescribeDBInstances",
     "ModifyBackupPolicy",
     "DescribeBackupPolicy",
 ];

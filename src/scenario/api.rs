@@ -14,6 +14,7 @@ use crate::ops::create_backup::CreateBackupRequest;
 use crate::ops::delete_backup::DeleteBackupRequest;
 use crate::ops::describe_backup_tasks::{DescribeBackupTasksRequest, JobView};
 use crate::ops::describe_backups::DescribeBackupsRequest;
+use crate::ops::describe_db_instances::{DescribeDbInstancesRequest, TagsFilter};
 use crate::simulation::Simulation;
 use crate::time::Timestamp;
 
@@ -31,7 +32,7 @@ fn strings<'p, P: Params, const N: usize>(
 
 /// Answers one API action at `now`: authorizes the caller (ram.md), then runs the action
 /// with only the caller's instances visible. An unknown action answers
-/// `InvalidAction.NotFound`.
+/// `InvalidAction.NotFound`, a real RDS action that is not emulated `Sim.NotImplemented`.
 pub(crate) fn dispatch<P: Params>(
     sim: &mut Simulation,
     action: &str,
@@ -39,7 +40,7 @@ pub(crate) fn dispatch<P: Params>(
     now: Timestamp,
 ) -> Result<Answer, LineError> {
     if !super::Scenario::is_api_action(action) {
-        return Err(super::unknown_action());
+        return Err(super::not_served(action));
     }
     let [key, id, region] = strings(params, ["AccessKeyId", "DBInstanceId", "RegionId"])?;
     let account = sim
@@ -184,6 +185,7 @@ fn run<P: Params>(
             };
             Ok(Answer::ok(sim, body))
         }
+        "DescribeDBInstances" => describe_db_instances(sim, params, now),
         "ModifyBackupPolicy" => {
             let [id, time, period, retention] = strings(
                 params,
@@ -222,6 +224,97 @@ fn run<P: Params>(
         }
         _ => Err(super::unknown_action()),
     }
+}
+
+fn describe_db_instances<P: Params>(
+    sim: &mut Simulation,
+    params: &P,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    let [region, ids, engine, status, kind, tags, size, number, max, token] = strings(
+        params,
+        [
+            "RegionId",
+            "DBInstanceId",
+            "Engine",
+            "DBInstanceStatus",
+            "DBInstanceType",
+            "Tags",
+            "PageSize",
+            "PageNumber",
+            "MaxResults",
+            "NextToken",
+        ],
+    )?;
+    let request = DescribeDbInstancesRequest {
+        region_id: region.as_deref(),
+        db_instance_id: ids.as_deref(),
+        engine: engine.as_deref(),
+        db_instance_status: status.as_deref(),
+        db_instance_type: kind.as_deref(),
+        tags: tags_filter(tags.as_deref()),
+        page_size: size.as_deref(),
+        page_number: number.as_deref(),
+        max_results: max.as_deref(),
+        next_token: token.as_deref(),
+    };
+    let body = {
+        let page = sim
+            .describe_db_instances(&request, now)
+            .map_err(|e| LineError::of(&e))?;
+        let items: Vec<_> = page.items.iter().map(|i| listed_json(i)).collect();
+        let mut body = json!({
+            "Items": {"DBInstance": items},
+            "TotalRecordCount": page.total,
+            "PageNumber": page.page_number,
+            "PageRecordCount": page.items.len(),
+        });
+        if let (Some(token), Some(map)) = (page.next_token, body.as_object_mut()) {
+            map.insert("NextToken".into(), token.into());
+        }
+        body
+    };
+    Ok(Answer::ok(sim, body))
+}
+
+/// `Tags` of `DescribeDBInstances`: a JSON object of string values (`{}` filters nothing).
+fn tags_filter(value: Option<&str>) -> TagsFilter {
+    let Some(text) = value.filter(|v| !v.is_empty()) else {
+        return TagsFilter::Absent;
+    };
+    let pairs = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text)
+        .ok()
+        .and_then(|map| {
+            map.into_iter()
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(v) => Some((k, v)),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+        });
+    match pairs {
+        Some(pairs) if pairs.is_empty() => TagsFilter::Absent,
+        Some(pairs) => TagsFilter::Pairs(pairs),
+        None => TagsFilter::Invalid(text.to_owned()),
+    }
+}
+
+/// One instance as `DescribeDBInstances` lists it.
+fn listed_json(instance: &Instance) -> serde_json::Value {
+    json!({
+        "DBInstanceId": instance.id().as_str(),
+        "Engine": instance.engine().as_str(),
+        "EngineVersion": instance.engine_version(),
+        "DBInstanceStatus": instance.status().as_str(),
+        "DBInstanceType": instance.kind().as_str(),
+        "LockMode": instance.lock().as_str(),
+        "Category": instance.category().as_str(),
+        "RegionId": instance.region(),
+        "DBInstanceStorageType": instance.storage().as_str(),
+        "PayType": "Postpaid",
+        "CreateTime": instance.create_time().to_wire_seconds(),
+        "DBInstanceDescription": instance.id().as_str(),
+    })
 }
 
 fn job_json(job: &JobView) -> serde_json::Value {

@@ -10,6 +10,7 @@ mod answer;
 mod api;
 pub mod expect;
 mod fields;
+pub mod rds_actions;
 mod sim_actions;
 
 pub use answer::Answer;
@@ -120,7 +121,8 @@ impl Scenario {
     }
 
     /// Calls an API action with wire string parameters at `now` (the emulator's path).
-    /// `Sim.*` actions and unknown ones answer `InvalidAction.NotFound`. An `AccessKeyId`
+    /// `Sim.*` actions and unknown ones answer `InvalidAction.NotFound`, a real RDS action
+    /// that is not emulated `Sim.NotImplemented` (501). An `AccessKeyId`
     /// parameter makes the call act as that declared identity (ram.md); without one it
     /// acts as the root of the default account. (The emulator strips `AccessKeyId` for its
     /// own `--access-key` keys, which are root keys of the default account.)
@@ -185,7 +187,7 @@ fn api_prologue(
     now: Timestamp,
 ) -> Result<Option<Fired>, LineError> {
     if !Scenario::is_api_action(action) {
-        return Err(unknown_action());
+        return Err(not_served(action));
     }
     if let Some(name) = params.too_long() {
         return Err(LineError::too_long(name));
@@ -227,6 +229,19 @@ pub fn without_bom(input: &[u8]) -> &[u8] {
 /// The answer to an unknown action.
 fn unknown_action() -> LineError {
     LineError::table(ErrorCode::InvalidAction)
+}
+
+/// The answer to an API action that is not served: `Sim.NotImplemented` for a real RDS
+/// action (rule NI-1), `InvalidAction.NotFound` for anything else.
+fn not_served(action: &str) -> LineError {
+    match rds_actions::refusal(action) {
+        Some((code, message)) => LineError {
+            code,
+            message,
+            extra: None,
+        },
+        None => unknown_action(),
+    }
 }
 
 #[cfg(test)]

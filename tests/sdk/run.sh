@@ -7,7 +7,8 @@
 # Installs (once, cached in tests/sdk/.venv and tests/sdk/node/node_modules):
 #   PyPI: alibabacloud-rds20140815, alibabacloud-tea-openapi, aliyun-python-sdk-rds,
 #         aliyun-python-sdk-core;  npm: @alicloud/rds20140815, @alicloud/openapi-core.
-# Starts the server on 127.0.0.1:0, runs the Python and Node suites, prints
+# Starts the server on 127.0.0.1:0 (and a second one with --accept-any-key), runs the
+# Python and Node suites, prints
 # "N passed, M failed" and exits non-zero on any failure.
 set -euo pipefail
 
@@ -30,30 +31,41 @@ fi
 (cd "$here/node" && npm install --silent --no-audit --no-fund >/dev/null)
 
 workdir="$(mktemp -d)"
-server_pid=""
+server_pids=()
 cleanup() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  for pid in "${server_pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   rm -rf "$workdir"
 }
 trap cleanup EXIT
 
-"$bin" serve --listen 127.0.0.1:0 --clock real >"$workdir/out" 2>"$workdir/err" &
-server_pid=$!
-for _ in $(seq 1 100); do
-  [[ -s "$workdir/out" ]] && break
-  sleep 0.1
-done
-banner="$(head -n1 "$workdir/out" || true)"
-endpoint="$(sed -n 's/.*listening on http:\/\/\([^;]*\);.*/\1/p' <<<"$banner")"
-if [[ -z "$endpoint" ]]; then
-  echo "sdk: the server did not start: $(cat "$workdir/err")" >&2
+start_server() { # start_server NAME FLAGS…: prints the endpoint of `serve FLAGS…`
+  local name="$1"; shift
+  "$bin" serve --listen 127.0.0.1:0 "$@" >"$workdir/$name.out" 2>"$workdir/$name.err" &
+  server_pids+=($!)
+  for _ in $(seq 1 100); do
+    [[ -s "$workdir/$name.out" ]] && break
+    sleep 0.1
+  done
+  sed -n 's/.*listening on http:\/\/\([^;]*\);.*/\1/p' <"$workdir/$name.out" | head -n1
+}
+
+start_server main --clock real >"$workdir/main.endpoint"
+endpoint="$(cat "$workdir/main.endpoint")"
+# A second server for the tests that make up their credentials (issue 13).
+start_server anykey --clock real --accept-any-key >"$workdir/anykey.endpoint"
+any_key_endpoint="$(cat "$workdir/anykey.endpoint")"
+if [[ -z "$endpoint" || -z "$any_key_endpoint" ]]; then
+  echo "sdk: the servers did not start: $(cat "$workdir"/*.err)" >&2
   echo "0 passed, 1 failed"
   exit 1
 fi
-echo "sdk: $banner"
+echo "sdk: $(head -n1 "$workdir/main.out")"
+echo "sdk: $(head -n1 "$workdir/anykey.out")"
 
 passed=0
 failed=0
@@ -70,11 +82,11 @@ tally() { # reads "N passed, M failed" lines from a suite's output
   failed=$((failed + f))
 }
 
-py_out="$("$venv/bin/python" "$here/sdk_test.py" "$endpoint" 2>&1)" || true
+py_out="$("$venv/bin/python" "$here/sdk_test.py" "$endpoint" "$any_key_endpoint" 2>&1)" || true
 echo "$py_out"
 tally "$py_out"
 
-node_out="$(cd "$here/node" && node sdk_test.js "$endpoint" 2>&1)" || true
+node_out="$(cd "$here/node" && node sdk_test.js "$endpoint" "$any_key_endpoint" 2>&1)" || true
 echo "$node_out"
 tally "$node_out"
 

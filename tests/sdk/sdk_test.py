@@ -6,10 +6,13 @@ Drives CreateBackup, DescribeBackupTasks and DescribeBackups through:
 checks the typed results, and that each SDK raises its own exception type carrying our code
 and HTTP status. RAM (docs/rules.md, "RAM authorization"): users declared through the control plane, the
 README's example policy (examples/ram-policy.jsonl) allowed on env=test and denied on
-env=prod, and Forbidden.RAM surfaced with its access_denied_detail. Prints
+env=prod, and Forbidden.RAM surfaced with its access_denied_detail. Issue 13:
+describe_dbinstances pages through 250 instances by PageNumber and by NextToken, an action
+that is not emulated (describe_regions) raises Sim.NotImplemented 501, and a random,
+never-declared key works against a second server started with --accept-any-key. Prints
 "N passed, M failed".
 
-Usage: sdk_test.py HOST:PORT
+Usage: sdk_test.py HOST:PORT ANY_KEY_HOST:PORT
 """
 
 import json
@@ -19,14 +22,15 @@ import traceback
 import urllib.request
 
 ENDPOINT = sys.argv[1]
+ANY_KEY_ENDPOINT = sys.argv[2] if len(sys.argv) > 2 else None
 AK, SK = "testid", "testsecret"
 RESULTS = {"passed": 0, "failed": 0}
 
 
-def sim(line):
+def sim(line, endpoint=None):
     """One control-plane line; returns the scenario answer."""
     req = urllib.request.Request(
-        f"http://{ENDPOINT}/_sim/action", data=json.dumps(line).encode(), method="POST"
+        f"http://{endpoint or ENDPOINT}/_sim/action", data=json.dumps(line).encode(), method="POST"
     )
     try:
         with urllib.request.urlopen(req) as r:
@@ -53,7 +57,7 @@ def expect_equal(got, want, what):
 
 # ---------------------------------------------------------------- new SDK (tea-openapi)
 
-def new_client(secret=SK, key=AK, algorithm=None):
+def new_client(secret=SK, key=AK, algorithm=None, endpoint=None):
     from alibabacloud_tea_openapi.models import Config
     from alibabacloud_rds20140815.client import Client
 
@@ -61,7 +65,7 @@ def new_client(secret=SK, key=AK, algorithm=None):
         access_key_id=key,
         access_key_secret=secret,
         region_id="cn-hangzhou",
-        endpoint=ENDPOINT,
+        endpoint=endpoint or ENDPOINT,
         protocol="http",
     )
     if algorithm:
@@ -80,9 +84,22 @@ def new_sdk_error_class():
         return TeaException
 
 
+def new_sdk_server_error_class():
+    """The new SDK's exception for a 5xx answer (ServerException; older SDKs: TeaException)."""
+    try:
+        from alibabacloud_tea_openapi.exceptions import ServerException
+
+        return ServerException
+    except ImportError:
+        from Tea.exceptions import TeaException
+
+        return TeaException
+
+
 def new_expect_error(call, code, status):
-    """Asserts `call` raises the new SDK's exception with `code` and `status`; returns it."""
-    cls = new_sdk_error_class()
+    """Asserts `call` raises the new SDK's exception with `code` and `status`; returns it.
+    The SDK raises ClientException for a 4xx answer and ServerException for a 5xx one."""
+    cls = new_sdk_server_error_class() if status >= 500 else new_sdk_error_class()
     try:
         call()
     except cls as e:
@@ -355,12 +372,133 @@ def ram_suite():
         check(f"python new SDK (RAM): {name}", fn)
 
 
+# ---------------------------------------------------------------- issue 13
+
+PAGING_REGION = "cn-paging"
+
+
+def replay(lines, endpoint=None):
+    """Applies JSON Lines through /_sim/replay; returns the answers."""
+    body = "\n".join(json.dumps(line) for line in lines).encode()
+    req = urllib.request.Request(f"http://{endpoint or ENDPOINT}/_sim/replay", data=body, method="POST")
+    with urllib.request.urlopen(req) as r:
+        return [json.loads(line) for line in r.read().decode().splitlines()]
+
+
+def issue13_suite():
+    from alibabacloud_rds20140815 import models as m
+
+    client = new_client()
+    ids = [f"rm-page-{i:03d}" for i in range(250)]
+
+    def setup():
+        answers = replay([
+            {"Action": "Sim.CreateInstance", "DBInstanceId": i, "Engine": "PostgreSQL" if n % 5 == 0 else "MySQL",
+             "RegionId": PAGING_REGION}
+            for n, i in enumerate(ids)
+        ])
+        expect_equal([a["HttpStatus"] for a in answers], [200] * 250, "250 instances")
+
+    def by_page_number():
+        seen, number = [], 1
+        while True:
+            r = client.describe_dbinstances(m.DescribeDBInstancesRequest(
+                region_id=PAGING_REGION, page_size=100, page_number=number))
+            expect_equal(r.body.total_record_count, 250, "total")
+            expect_equal(r.body.page_number, number, "page number")
+            page = [i.dbinstance_id for i in r.body.items.dbinstance]
+            expect_equal(r.body.page_record_count, len(page), "page record count")
+            if not page:
+                break
+            seen += page
+            number += 1
+        expect_equal(seen, ids, "every instance once, in creation order")
+        expect_equal(number, 4, "three pages then an empty one")
+
+    def by_next_token():
+        seen, token, calls = [], None, 0
+        while True:
+            r = client.describe_dbinstances(m.DescribeDBInstancesRequest(
+                region_id=PAGING_REGION, max_results=100, next_token=token))
+            calls += 1
+            expect_equal(r.body.total_record_count, 250, "total")
+            seen += [i.dbinstance_id for i in r.body.items.dbinstance]
+            token = r.body.next_token
+            if not token:
+                break
+        expect_equal(seen, ids, "every instance once, in creation order")
+        expect_equal(calls, 3, "calls")
+        first = client.describe_dbinstances(m.DescribeDBInstancesRequest(
+            region_id=PAGING_REGION, dbinstance_id=ids[0])).body.items.dbinstance[0]
+        expect_equal((first.engine, first.pay_type, first.dbinstance_description), ("PostgreSQL", "Postpaid", ids[0]), "fields")
+        if not first.create_time or not first.create_time.endswith("Z"):
+            raise AssertionError(f"create_time {first.create_time!r}")
+
+    def bad_next_token():
+        new_expect_error(lambda: client.describe_dbinstances(m.DescribeDBInstancesRequest(
+            region_id=PAGING_REGION, max_results=10, next_token="not-a-token")), "Invalid.NextToken", 400)
+
+    def not_implemented():
+        e = new_expect_error(lambda: client.describe_regions(m.DescribeRegionsRequest()), "Sim.NotImplemented", 501)
+        if "DescribeRegions is not emulated" not in str(e.message):
+            raise AssertionError(e.message)
+        e = new_expect_error(
+            lambda: new_client(algorithm="v2").describe_regions(m.DescribeRegionsRequest()), "Sim.NotImplemented", 501)
+
+    def old_sdk_not_implemented():
+        from aliyunsdkcore.acs_exception.exceptions import ServerException
+        from aliyunsdkcore.client import AcsClient
+        from aliyunsdkrds.request.v20140815.DescribeRegionsRequest import DescribeRegionsRequest
+
+        req = DescribeRegionsRequest()
+        req.set_protocol_type("http")
+        req.set_endpoint(ENDPOINT)
+        try:
+            AcsClient(AK, SK, "cn-hangzhou").do_action_with_exception(req)
+        except ServerException as e:
+            expect_equal((e.get_error_code(), e.get_http_status()), ("Sim.NotImplemented", 501), "old SDK")
+            return
+        raise AssertionError("no ServerException")
+
+    def any_key():
+        import uuid
+
+        if not ANY_KEY_ENDPOINT:
+            raise AssertionError("run.sh passes the --accept-any-key server's endpoint")
+        answer = sim({"Action": "Sim.CreateInstance", "DBInstanceId": "rm-any", "Engine": "MySQL"}, ANY_KEY_ENDPOINT)
+        expect_equal(answer["HttpStatus"], 200, "Sim.CreateInstance")
+        key, secret = f"LTAI{uuid.uuid4().hex[:16]}", uuid.uuid4().hex
+        for algorithm in (None, "v2"):
+            c = new_client(secret=secret, key=key, algorithm=algorithm, endpoint=ANY_KEY_ENDPOINT)
+            r = c.describe_backup_tasks(m.DescribeBackupTasksRequest(dbinstance_id="rm-any"))
+            expect_equal(r.status_code, 200, "status")
+        r = new_client(secret=secret, key=key, endpoint=ANY_KEY_ENDPOINT).create_backup(
+            m.CreateBackupRequest(dbinstance_id="rm-any"))
+        if not r.body.backup_job_id:
+            raise AssertionError("no backup_job_id")
+        # The same random key is refused by a server without --accept-any-key.
+        new_expect_error(lambda: new_client(secret=secret, key=key).describe_backup_tasks(
+            m.DescribeBackupTasksRequest(dbinstance_id="rm-any")), "InvalidAccessKeyId.NotFound", 404)
+
+    for name, fn in [
+        ("setup: 250 instances in one region", setup),
+        ("describe_dbinstances pages 250 instances by PageNumber", by_page_number),
+        ("describe_dbinstances pages 250 instances by NextToken", by_next_token),
+        ("describe_dbinstances with a bad NextToken: Invalid.NextToken 400", bad_next_token),
+        ("describe_regions raises Sim.NotImplemented 501 (V3 and V2)", not_implemented),
+        ("old SDK: DescribeRegions raises Sim.NotImplemented 501", old_sdk_not_implemented),
+        ("a random, never-declared key under --accept-any-key (V3 and V2)", any_key),
+    ]:
+        check(f"python new SDK (issue 13): {name}", fn)
+
+
 def main():
     new_sdk_suite("v3", None)
     new_sdk_suite("v2", "v2")
     old_suite("POST")
     old_suite("GET")
     ram_suite()
+    issue13_suite()
     print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
     return 1 if RESULTS["failed"] else 0
 

@@ -370,7 +370,7 @@ fn check_answer(scenario: &mut Scenario, line: &[u8]) -> Result<(), TestCaseErro
         None => prop_assert!(blank, "no answer to {:?}", String::from_utf8_lossy(line)),
         Some(answer) => {
             prop_assert!(!blank);
-            prop_assert!([200, 400, 403, 404].contains(&answer.http_status));
+            prop_assert!([200, 400, 403, 404, 501].contains(&answer.http_status));
             let body: Value = serde_json::from_str(&answer.body)
                 .map_err(|e| TestCaseError::fail(format!("{e}: {}", answer.body)))?;
             prop_assert!(body["RequestId"].is_string(), "{}", answer.body);

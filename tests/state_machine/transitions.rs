@@ -95,6 +95,7 @@ pub enum Action {
         period: Option<&'static str>,
     },
     DescribePolicy(Option<String>),
+    /// An action that is neither served nor a real RDS action (`InvalidAction.NotFound`).
     Unknown,
 }
 
@@ -330,7 +331,7 @@ impl Action {
                 push_opt(&mut fields, "DBInstanceId", id.as_deref());
                 "DescribeBackupPolicy"
             }
-            Action::Unknown => "StartDBInstance",
+            Action::Unknown => "StartDBInstances",
         };
         let mut line = format!("{{\"Action\":{}", quote(action));
         for f in fields {

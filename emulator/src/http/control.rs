@@ -9,43 +9,70 @@ use rds_backup_sim::scenario::Scenario;
 use crate::engine::EngineError;
 
 use super::limits::read_body;
-use super::response::{self, Body, JSON, JSON_LINES};
+use super::response::{self, Body, HTML, JSON, JSON_LINES};
 use super::server_error::ServerError;
 use super::Context;
 
+/// `GET /_sim/requests`: the request log's ring.
+pub const REQUESTS_PATH: &str = "/_sim/requests";
+/// `GET /_sim/ui`: the dashboard.
+pub const UI_PATH: &str = "/_sim/ui";
+/// The cookie that keeps the admin token for the dashboard (`HttpOnly`, path `/_sim/ui`).
+const TOKEN_COOKIE: &str = "rds_sim_token";
+
 /// The calls, with the one method each takes.
-const CALLS: [(&str, Method); 6] = [
+const CALLS: [(&str, Method); 8] = [
     ("/_sim/action", Method::POST),
     ("/_sim/replay", Method::POST),
     ("/_sim/state", Method::GET),
     ("/_sim/state", Method::PUT),
     ("/_sim/reset", Method::POST),
     ("/_sim/health", Method::GET),
+    (REQUESTS_PATH, Method::GET),
+    (UI_PATH, Method::GET),
 ];
 
 fn allowed(path: &str) -> &'static str {
     match path {
         "/_sim/state" => "GET, PUT",
-        "/_sim/health" => "GET",
+        "/_sim/health" | REQUESTS_PATH | UI_PATH => "GET",
         _ => "POST",
     }
 }
 
-/// Constant-time equality of the bearer token (length leaks; content does not).
-fn token_matches(headers: &HeaderMap, token: &str) -> bool {
-    let Some(given) = headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    else {
-        return false;
-    };
+/// The decoded value of the query parameter `name`, if given.
+fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    let params = crate::params::Params::decode(query.unwrap_or("").as_bytes()).ok()?;
+    params.get(name).map(str::to_owned)
+}
+
+/// Constant-time equality (length leaks; content does not).
+fn same(given: &str, token: &str) -> bool {
     given.len() == token.len()
         && given
             .bytes()
             .zip(token.bytes())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0
+}
+
+/// The dashboard's token cookie, if sent.
+fn cookie_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(TOKEN_COOKIE)?.strip_prefix('='))
+}
+
+/// Whether the call carries the bearer token (constant-time comparison).
+fn token_matches(headers: &HeaderMap, token: &str) -> bool {
+    headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|given| same(given, token))
 }
 
 fn engine_error(err: EngineError) -> http::Response<Body> {
@@ -64,11 +91,26 @@ pub async fn handle(
     ctx: &Context,
     method: &Method,
     path: &str,
+    query: Option<&str>,
     headers: &HeaderMap,
     body: Incoming,
 ) -> http::Response<Body> {
     if let Some(token) = &ctx.admin_token {
-        if !token_matches(headers, token) {
+        if path == UI_PATH && *method == Method::GET {
+            // The dashboard: the bearer header, the cookie, or once `?token=` (answered
+            // with the cookie and a redirect to the same page without the token).
+            if let Some(given) = query_param(query, "token") {
+                if !same(&given, token) {
+                    return response::server(&ServerError::Unauthorized);
+                }
+                return with_token_cookie(token, query_param(query, "instance"));
+            }
+            if !token_matches(headers, token)
+                && !cookie_token(headers).is_some_and(|c| same(c, token))
+            {
+                return response::server(&ServerError::Unauthorized);
+            }
+        } else if !token_matches(headers, token) {
             return response::server(&ServerError::Unauthorized);
         }
     }
@@ -92,6 +134,8 @@ pub async fn handle(
     if *method == Method::GET {
         return match path {
             "/_sim/state" => response::with(200, JSON, ctx.engine.state_json()),
+            REQUESTS_PATH => requests(ctx, query),
+            UI_PATH => dashboard(ctx, query),
             _ => response::ok(),
         };
     }
@@ -100,11 +144,18 @@ pub async fn handle(
         Err(err) => return response::server(&err),
     };
     match path {
-        "/_sim/action" => match ctx.engine.action(&body).await {
-            Ok(Some(answer)) => response::with(answer.http_status, JSON, answer.to_line()),
-            Ok(None) => response::server(&ServerError::NoLine),
-            Err(err) => engine_error(err),
-        },
+        "/_sim/action" => {
+            let named = line_note(&body);
+            let mut answer = match ctx.engine.action(&body).await {
+                Ok(Some(answer)) => response::line(&answer),
+                Ok(None) => response::server(&ServerError::NoLine),
+                Err(err) => engine_error(err),
+            };
+            let note = super::note(&mut answer);
+            note.action = named.action;
+            note.instance = named.instance;
+            answer
+        }
         "/_sim/replay" => match ctx.engine.lines(&body).await {
             Ok(answers) => {
                 let mut out = String::new();
@@ -131,4 +182,104 @@ pub async fn handle(
             Err(err) => engine_error(err),
         },
     }
+}
+
+/// What the request log shows of a `/_sim/action` line: its `Action` and `DBInstanceId`.
+fn line_note(body: &[u8]) -> crate::request_log::LogNote {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        #[serde(rename = "Action")]
+        action: Option<serde_json::Value>,
+        #[serde(rename = "DBInstanceId")]
+        instance: Option<serde_json::Value>,
+    }
+    let text = |v: Option<serde_json::Value>| v.and_then(|v| v.as_str().map(str::to_owned));
+    match serde_json::from_slice::<Named>(body) {
+        Ok(named) => crate::request_log::LogNote {
+            action: text(named.action),
+            instance: text(named.instance),
+            ..Default::default()
+        },
+        Err(_) => crate::request_log::LogNote::default(),
+    }
+}
+
+/// `GET /_sim/requests?limit=N`: the last N requests (default 100, at most the 1,000
+/// kept) as JSON Lines, newest last.
+fn requests(ctx: &Context, query: Option<&str>) -> http::Response<Body> {
+    let limit = match query_param(query, "limit") {
+        None => 100,
+        Some(value) => match value.parse::<usize>() {
+            Ok(n) if value.bytes().all(|b| b.is_ascii_digit()) => n,
+            _ => {
+                return response::server(&ServerError::InvalidQuery {
+                    name: "limit",
+                    value,
+                    expected: "a whole number (at most 1000 are kept)",
+                })
+            }
+        },
+    };
+    let mut out = String::new();
+    for record in ctx
+        .requests
+        .last(limit.min(crate::request_log::RING_CAPACITY))
+    {
+        out.push_str(&record.to_json());
+        out.push('\n');
+    }
+    response::with(200, JSON_LINES, out)
+}
+
+/// `GET /_sim/ui[?instance=ID]`: the dashboard.
+fn dashboard(ctx: &Context, query: Option<&str>) -> http::Response<Body> {
+    let selected = query_param(query, "instance").filter(|v| !v.is_empty());
+    // The page hides its own views, so it reads more than it shows.
+    let requests = ctx.requests.last(crate::request_log::RING_CAPACITY);
+    let real_now = ctx
+        .engine
+        .real_now()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let clock_mode = ctx.engine.clock_mode().to_string();
+    let page = ctx.engine.view(|sim, now| {
+        super::dashboard::render(
+            sim,
+            now,
+            &super::dashboard::PageInput {
+                clock_mode,
+                real_now,
+                faults: &[],
+                requests: &requests,
+                selected: selected.as_deref(),
+            },
+        )
+    });
+    let mut answer = response::with(200, HTML, page);
+    answer.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    answer
+}
+
+/// The answer to a right `?token=`: the cookie, and a redirect to the page without it.
+fn with_token_cookie(token: &str, instance: Option<String>) -> http::Response<Body> {
+    let location = match instance.filter(|i| !i.is_empty()) {
+        Some(id) => format!("{UI_PATH}?instance={}", crate::percent::encode(&id)),
+        None => UI_PATH.to_owned(),
+    };
+    let mut answer = response::with(303, HTML, String::new());
+    let cookie = format!("{TOKEN_COOKIE}={token}; Path={UI_PATH}; HttpOnly; SameSite=Strict");
+    if let (Ok(cookie), Ok(location)) = (
+        http::HeaderValue::from_str(&cookie),
+        http::HeaderValue::from_str(&location),
+    ) {
+        answer
+            .headers_mut()
+            .insert(http::header::SET_COOKIE, cookie);
+        answer
+            .headers_mut()
+            .insert(http::header::LOCATION, location);
+    }
+    answer
 }

@@ -8,9 +8,11 @@
 //! | [`response`] | answer bodies and content types |
 //! | [`server_error`] | the server's own error table |
 //! | [`idle`] | the idle timeout |
+//! | [`dashboard`] | `GET /_sim/ui`, the HTML dashboard |
 
 pub mod api;
 pub mod control;
+pub mod dashboard;
 pub mod idle;
 pub mod limits;
 pub mod response;
@@ -21,6 +23,7 @@ use hyper::body::Incoming;
 
 use crate::engine::Engine;
 use crate::keys::KeyRing;
+use crate::request_log::{LogNote, RequestRecord, RequestRing};
 
 use response::Body;
 use server_error::ServerError;
@@ -33,6 +36,41 @@ pub struct Context {
     pub keys: KeyRing,
     /// `--admin-token`.
     pub admin_token: Option<String>,
+    /// The last requests, for `/_sim/requests` and the dashboard.
+    pub requests: RequestRing,
+}
+
+/// Serves one request and logs it (spec/emulator.md, "Request log"): one record in the
+/// ring and one `tracing` event. `GET /_sim/requests` is logged but not kept, so that it
+/// does not list itself.
+pub async fn logged(ctx: &Context, request: Request<Incoming>) -> Response<Body> {
+    let started = crate::clock::monotonic_now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let mut response = route(ctx, request).await;
+    let note = response
+        .extensions_mut()
+        .remove::<LogNote>()
+        .unwrap_or_default();
+    let record = RequestRecord::new(
+        ctx.engine.real_now(),
+        Some(ctx.engine.sim_now().to_wire_seconds()),
+        method.as_str(),
+        &path,
+        Some(response.status().as_u16()),
+        note,
+        u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+    );
+    record.emit();
+    if !(method == Method::GET && path == control::REQUESTS_PATH) {
+        ctx.requests.push(record);
+    }
+    response
+}
+
+/// The note of `response`, to fill in.
+pub fn note(response: &mut Response<Body>) -> &mut LogNote {
+    response.extensions_mut().get_or_insert_default::<LogNote>()
 }
 
 /// Routes one request: header size first, then `/`, `/_sim/…`, anything else 404.
@@ -57,7 +95,8 @@ pub async fn route(ctx: &Context, request: Request<Incoming>) -> Response<Body> 
         return api::handle(ctx, parts.method.as_str(), query, &parts.headers, &bytes).await;
     }
     if path.starts_with("/_sim/") {
-        return control::handle(ctx, &parts.method, path, &parts.headers, body).await;
+        let query = parts.uri.query();
+        return control::handle(ctx, &parts.method, path, query, &parts.headers, body).await;
     }
     response::server(&ServerError::PathNotFound)
 }

@@ -17,6 +17,8 @@ pub type Body = Full<Bytes>;
 
 /// `application/json;charset=utf-8`.
 pub const JSON: &str = "application/json;charset=utf-8";
+/// The dashboard.
+pub const HTML: &str = "text/html;charset=utf-8";
 /// JSON Lines, for `/_sim/replay`.
 pub const JSON_LINES: &str = "application/x-ndjson;charset=utf-8";
 
@@ -50,7 +52,28 @@ pub fn error(format: Format, status: u16, code: &str, message: &str) -> Response
     };
     // A struct of strings always serializes.
     let json = serde_json::to_string(&body).unwrap_or_default();
-    render(format, xml::ERROR_ROOT, status, json)
+    let mut response = render(format, xml::ERROR_ROOT, status, json);
+    super::note(&mut response).code = Some(code.to_owned());
+    response
+}
+
+/// The `Code` of a JSON error body, for the request log.
+fn code_of(body: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Coded {
+        #[serde(rename = "Code")]
+        code: Option<String>,
+    }
+    serde_json::from_str::<Coded>(body).ok()?.code
+}
+
+/// A simulation answer in its scenario form (control plane), noted for the request log.
+pub fn line(answer: &rds_backup_sim::scenario::Answer) -> Response<Body> {
+    let mut response = with(answer.http_status, JSON, answer.to_line());
+    if answer.http_status != 200 {
+        super::note(&mut response).code = code_of(&answer.body);
+    }
+    response
 }
 
 /// A gateway error.
@@ -83,7 +106,10 @@ pub fn answer(format: Format, action: &str, status: u16, body: &str) -> Response
     } else {
         xml::ERROR_ROOT.to_owned()
     };
-    render(format, &root, status, json)
+    let code = (status != 200).then(|| code_of(&json)).flatten();
+    let mut response = render(format, &root, status, json);
+    super::note(&mut response).code = code;
+    response
 }
 
 fn render(format: Format, root: &str, status: u16, json: String) -> Response<Body> {

@@ -53,6 +53,16 @@ pub enum ServerError {
         /// serde's reason.
         reason: String,
     },
+    /// A control-plane query parameter with a bad value (`/_sim/requests?limit=`).
+    #[error("query parameter {name}={value:?} is not valid")]
+    InvalidQuery {
+        /// The parameter.
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// What it must be.
+        expected: &'static str,
+    },
     /// The change applied but could not be made durable; no later change is accepted.
     #[error("storage failure: {reason}")]
     StorageFailure {
@@ -119,6 +129,17 @@ impl ServerError {
                 "Sim.InvalidState",
                 400,
                 format!("The body is not a simulation state: {reason}"),
+            ),
+            ServerError::InvalidQuery {
+                name,
+                value,
+                expected,
+            } => (
+                "Sim.InvalidParameter",
+                400,
+                format!(
+                    "The query parameter {name}={value:?} is not valid: it must be {expected}."
+                ),
             ),
             ServerError::StorageFailure { reason } => (
                 "Sim.StorageFailure",
@@ -204,13 +225,23 @@ mod tests {
                 "The body is not a simulation state: r",
             ),
             (
+                ServerError::InvalidQuery {
+                    name: "limit",
+                    value: "x".into(),
+                    expected: "a whole number (at most 1000 are kept)",
+                },
+                "Sim.InvalidParameter",
+                400,
+                "The query parameter limit=\"x\" is not valid: it must be a whole number (at most 1000 are kept).",
+            ),
+            (
                 ServerError::StorageFailure { reason: "r".into() },
                 "Sim.StorageFailure",
                 500,
                 "The change could not be made durable: r",
             ),
         ];
-        assert_eq!(cases.len(), 11, "one case per variant");
+        assert_eq!(cases.len(), 12, "one case per variant");
         for (err, code, status, message) in cases {
             assert_eq!(err.row(), (code, status, message.to_owned()), "{err:?}");
         }

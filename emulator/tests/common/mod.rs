@@ -39,10 +39,16 @@ pub fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-/// `serve` flags (after `serve`); `--listen 127.0.0.1:0` is added.
+/// `serve` flags (after `serve`); `--listen 127.0.0.1:0` is added unless `flags` has one.
 pub fn args(flags: &[&str]) -> ServeArgs {
-    let all = ["serve", "--listen", "127.0.0.1:0"]
+    let listen: &[&str] = if flags.contains(&"--listen") {
+        &[]
+    } else {
+        &["--listen", "127.0.0.1:0"]
+    };
+    let all = ["serve"]
         .into_iter()
+        .chain(listen.iter().copied())
         .chain(flags.iter().copied());
     Cli::try_parse_from(all).unwrap().serve
 }

@@ -1,6 +1,8 @@
 // The official Node SDK (@alicloud/rds20140815 on @alicloud/openapi-core) against
 // rds-backup-sim serve, with its default (V3) signature. Run by tests/sdk/run.sh.
-// Usage: node sdk_test.js HOST:PORT. Prints "N passed, M failed".
+// Issue 13: DescribeDBInstances filtered by Engine over 250 instances, DescribeRegions
+// answered Sim.NotImplemented 501, a random key against the --accept-any-key server.
+// Usage: node sdk_test.js HOST:PORT ANY_KEY_HOST:PORT. Prints "N passed, M failed".
 'use strict';
 
 const http = require('http');
@@ -8,26 +10,32 @@ const Rds = require('@alicloud/rds20140815');
 const OpenApi = require('@alicloud/openapi-core');
 
 const endpoint = process.argv[2];
+const anyKeyEndpoint = process.argv[3];
 const [host, port] = endpoint.split(':');
 const results = { passed: 0, failed: 0 };
 
-function sim(line) {
+/** POSTs `body` to a control-plane `path` of `target` (HOST:PORT); resolves the text. */
+function post(path, body, target = endpoint) {
+  const [h, p] = target.split(':');
   return new Promise((resolve, reject) => {
-    const body = JSON.stringify(line);
-    const req = http.request({ host, port, path: '/_sim/action', method: 'POST',
+    const req = http.request({ host: h, port: p, path, method: 'POST',
       headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
       let data = '';
       res.on('data', (c) => { data += c; });
-      res.on('end', () => resolve(JSON.parse(data)));
+      res.on('end', () => resolve(data));
     });
     req.on('error', reject);
     req.end(body);
   });
 }
 
-function client(accessKeyId = 'testid', accessKeySecret = 'testsecret') {
+async function sim(line, target = endpoint) {
+  return JSON.parse(await post('/_sim/action', JSON.stringify(line), target));
+}
+
+function client(accessKeyId = 'testid', accessKeySecret = 'testsecret', target = endpoint) {
   return new Rds.default(new OpenApi.$OpenApiUtil.Config({
-    accessKeyId, accessKeySecret, regionId: 'cn-hangzhou', endpoint, protocol: 'http',
+    accessKeyId, accessKeySecret, regionId: 'cn-hangzhou', endpoint: target, protocol: 'http',
   }));
 }
 
@@ -37,16 +45,18 @@ function equal(got, want, what) {
   }
 }
 
+// The SDK throws ClientError for a 4xx answer and ServerError for a 5xx one.
 async function expectError(call, code, statusCode) {
+  const cls = statusCode >= 500 ? OpenApi.ServerError : OpenApi.ClientError;
   try {
     await call();
   } catch (e) {
-    if (!(e instanceof OpenApi.ClientError)) throw new Error(`not a ClientError: ${e}`);
+    if (!(e instanceof cls)) throw new Error(`not a ${cls.name}: ${e}`);
     equal(e.code, code, 'code');
     equal(e.statusCode, statusCode, 'statusCode');
     return e;
   }
-  throw new Error(`no ClientError, expected ${code}`);
+  throw new Error(`no ${cls.name}, expected ${code}`);
 }
 
 async function check(name, fn) {
@@ -118,8 +128,73 @@ async function main() {
     equal([d.AuthAction, d.NoPermissionType, d.AuthPrincipalDisplayName],
       ['rds:CreateBackup', 'ImplicitDeny', 'node'], 'accessDeniedDetail');
   });
+  await issue13(c);
   console.log(`${results.passed} passed, ${results.failed} failed`);
   process.exitCode = results.failed ? 1 : 0;
+}
+
+async function issue13(c) {
+  const region = 'cn-node-list';
+  const ids = Array.from({ length: 250 }, (_, i) => `rm-node-${String(i).padStart(3, '0')}`);
+  const engineOf = (i) => (i % 5 === 0 ? 'PostgreSQL' : 'MySQL');
+  await check('setup: 250 instances, every fifth PostgreSQL', async () => {
+    const lines = ids.map((id, i) => JSON.stringify({ Action: 'Sim.CreateInstance', DBInstanceId: id,
+      Engine: engineOf(i), RegionId: region }));
+    const answers = (await post('/_sim/replay', lines.join('\n'))).trim().split('\n').map((l) => JSON.parse(l));
+    equal(answers.map((a) => a.HttpStatus), ids.map(() => 200), 'answers');
+  });
+  const list = async (engine) => {
+    const seen = [];
+    for (let page = 1; ; page += 1) {
+      const r = await c.describeDBInstances(new Rds.DescribeDBInstancesRequest({
+        regionId: region, engine, pageSize: 100, pageNumber: page }));
+      const items = r.body.items.DBInstance;
+      if (items.length === 0) return { seen, total: r.body.totalRecordCount };
+      items.forEach((i) => equal(i.engine, engine, `engine of ${i.DBInstanceId}`));
+      seen.push(...items.map((i) => i.DBInstanceId));
+    }
+  };
+  await check('DescribeDBInstances filtered by Engine', async () => {
+    const pg = await list('PostgreSQL');
+    equal(pg.total, 50, 'PostgreSQL total');
+    equal(pg.seen, ids.filter((_, i) => engineOf(i) === 'PostgreSQL'), 'PostgreSQL instances in creation order');
+    const my = await list('MySQL');
+    equal(my.total, 200, 'MySQL total');
+    equal(my.seen, ids.filter((_, i) => engineOf(i) === 'MySQL'), 'MySQL instances in creation order');
+  });
+  await check('DescribeDBInstances by NextToken', async () => {
+    const seen = [];
+    let nextToken;
+    do {
+      const r = await c.describeDBInstances(new Rds.DescribeDBInstancesRequest({
+        regionId: region, engine: 'PostgreSQL', maxResults: 20, nextToken }));
+      seen.push(...r.body.items.DBInstance.map((i) => i.DBInstanceId));
+      ({ nextToken } = r.body);
+    } while (nextToken);
+    equal(seen, ids.filter((_, i) => engineOf(i) === 'PostgreSQL'), 'PostgreSQL instances');
+  });
+  await check('DescribeDBInstances with a bad Engine: InvalidParameters.Format 400', () => expectError(
+    () => c.describeDBInstances(new Rds.DescribeDBInstancesRequest({ regionId: region, engine: 'Oracle' })),
+    'InvalidParameters.Format', 400));
+  await check('DescribeRegions: Sim.NotImplemented 501', async () => {
+    const e = await expectError(() => c.describeRegions(new Rds.DescribeRegionsRequest({})),
+      'Sim.NotImplemented', 501);
+    if (!String(e.message).includes('DescribeRegions is not emulated')) throw new Error(e.message);
+  });
+  await check('a random, never-declared key under --accept-any-key', async () => {
+    if (!anyKeyEndpoint) throw new Error('run.sh passes the --accept-any-key server\'s endpoint');
+    equal((await sim({ Action: 'Sim.CreateInstance', DBInstanceId: 'rm-node-any', Engine: 'MySQL' },
+      anyKeyEndpoint)).HttpStatus, 200, 'Sim.CreateInstance');
+    const key = `LTAI${Math.random().toString(16).slice(2, 14)}`;
+    const secret = Math.random().toString(36).slice(2);
+    const any = client(key, secret, anyKeyEndpoint);
+    const r = await any.createBackup(new Rds.CreateBackupRequest({ DBInstanceId: 'rm-node-any' }));
+    if (!r.body.backupJobId) throw new Error('no backupJobId');
+    const t = await any.describeBackupTasks(new Rds.DescribeBackupTasksRequest({ DBInstanceId: 'rm-node-any' }));
+    equal(t.body.items.backupJob.map((j) => j.backupJobId), [r.body.backupJobId], 'jobs');
+    await expectError(() => client(key, secret).describeBackupTasks(
+      new Rds.DescribeBackupTasksRequest({ DBInstanceId: 'rm-node-any' })), 'InvalidAccessKeyId.NotFound', 404);
+  });
 }
 
 main().catch((e) => { console.log(`FAIL node SDK: ${e.stack || e}`); console.log('0 passed, 1 failed'); process.exitCode = 1; });
