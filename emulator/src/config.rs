@@ -29,11 +29,11 @@ pub struct ServeArgs {
     #[arg(long, env = "RDS_SIM_STATE_DIR", value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
     /// real: simulation time follows the real clock plus what Sim.AdvanceTime added;
-    /// manual: it moves only by Sim.AdvanceTime and At. Default real.
+    /// manual: it moves only by Sim.AdvanceTime and At. [default: real]
     #[arg(long, env = "RDS_SIM_CLOCK", value_enum)]
     pub clock: Option<ClockMode>,
     /// An AccessKey pair the emulator accepts (repeatable; the variable takes a comma
-    /// list); default testid:testsecret.
+    /// list). [default: testid:testsecret]
     #[arg(
         long = "access-key",
         env = "RDS_SIM_ACCESS_KEY",
@@ -50,7 +50,7 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub admin_token: Option<String>,
-    /// The simulation seed (default 0).
+    /// The simulation seed. [default: 0]
     #[arg(long, env = "RDS_SIM_SEED")]
     pub seed: Option<u64>,
     /// Seconds after which an idle connection is closed.
@@ -61,7 +61,8 @@ pub struct ServeArgs {
         default_value_t = 60
     )]
     pub idle_timeout: u64,
-    /// A JSON Lines file of Sim.PutIdentity lines (ram.md), applied at every start.
+    /// A JSON Lines file of Sim.PutIdentity lines (docs/scenario-format.md), applied at every
+    /// start.
     #[arg(long, env = "RDS_SIM_IDENTITIES", value_name = "FILE")]
     pub identities: Option<PathBuf>,
     /// For tests that cannot hold a fixed secret: any AccessKeyId is accepted without
