@@ -41,7 +41,7 @@ pub struct FaultSpec {
     /// `Phase`.
     pub phase: FaultPhase,
     /// `LatencyMs`: how long the emulator holds a `Latency` or `Timeout` request (`None`:
-    /// [`DEFAULT_LATENCY_MS`]).
+    /// 1,000 ms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u32>,
     /// `Until`: the fault retires after this simulation time.

@@ -149,7 +149,7 @@ fn filter<T>(
 }
 
 /// The parameters in the order their errors are listed: times, their combination, page
-/// number, page size, then the filter values [choice].
+/// number, page size, then the filter values \[choice\].
 fn parse_filters(request: &DescribeBackupsRequest<'_>) -> Result<Filters, DescribeBackupsError> {
     let start = match present(request.start_time) {
         None => None,

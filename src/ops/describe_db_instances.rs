@@ -17,13 +17,13 @@ use crate::vocab::{Engine, InstanceKind, InstanceStatus};
 /// The action's name, for the places that treat it apart (RAM authorizes it once).
 pub const ACTION: &str = "DescribeDBInstances";
 
-/// At most this many ids in `DBInstanceId` (DDI-4, [choice]).
+/// At most this many ids in `DBInstanceId` (DDI-4, \[choice\]).
 pub const MAX_IDS: usize = 100;
 /// At most this many pairs in `Tags` (DDI-4).
 pub const MAX_TAGS: usize = 5;
 /// `PageSize` and `MaxResults` are 1 to this.
 pub const MAX_PAGE: u32 = 100;
-/// `PageSize` when absent, and `MaxResults` when only `NextToken` is given [choice].
+/// `PageSize` when absent, and `MaxResults` when only `NextToken` is given \[choice\].
 pub const DEFAULT_PAGE: u32 = 30;
 
 /// The `Tags` parameter: absent, the pairs it names, or a value that is not a JSON
