@@ -95,39 +95,6 @@ impl Fault {
         self.spec.times.is_none_or(|t| self.fired < u64::from(t))
             && self.spec.until.is_none_or(|until| now <= until)
     }
-
-    /// The fault as `Sim.DescribeFaults` lists it.
-    pub fn describe(&self, now: Timestamp) -> serde_json::Value {
-        let s = &self.spec;
-        let mut out = serde_json::Map::new();
-        out.insert("FaultId".into(), self.fault_id().into());
-        out.insert("Fault".into(), s.kind.as_str().into());
-        if let Some(target) = &s.target {
-            out.insert("Target".into(), target.as_str().into());
-        }
-        if let Some(id) = &s.db_instance_id {
-            out.insert("DBInstanceId".into(), id.as_str().into());
-        }
-        if let Some(key) = &s.access_key_id {
-            out.insert("AccessKeyId".into(), key.as_str().into());
-        }
-        if let Some(times) = s.times {
-            out.insert("Times".into(), times.into());
-        }
-        if let Some(p) = s.probability {
-            out.insert("Probability".into(), p.get().into());
-        }
-        out.insert("Phase".into(), s.phase.as_str().into());
-        if s.kind.takes_latency() {
-            out.insert("LatencyMs".into(), s.latency_ms().into());
-        }
-        if let Some(until) = s.until {
-            out.insert("Until".into(), until.to_rfc3339().into());
-        }
-        out.insert("Fired".into(), self.fired.into());
-        out.insert("Active".into(), self.is_active(now).into());
-        serde_json::Value::Object(out)
-    }
 }
 
 /// The faults of a simulation, in declaration order, with the id counter and the

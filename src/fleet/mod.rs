@@ -36,7 +36,10 @@ pub use params::{
 };
 pub use report::{DayReport, FleetReport, Tally};
 pub use rng::FleetRng;
-pub use runner::{run_fleet, run_instance, run_range, shard_range, FleetSettings};
+#[cfg(feature = "parallel")]
+#[cfg_attr(docsrs, doc(cfg(feature = "parallel")))]
+pub use runner::run_fleet;
+pub use runner::{run_instance, run_range, shard_range, FleetSettings};
 pub use workload::{ClientContext, ClientMix, Outcome, PlannedRequest, Target, Workload};
 
 #[cfg(test)]

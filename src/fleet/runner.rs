@@ -18,7 +18,9 @@ use crate::simulation::{Simulation, DEFAULT_START};
 use crate::time::{Timestamp, MILLIS_PER_DAY};
 
 use super::mix::FleetMix;
-use super::report::{FleetReport, Tally};
+#[cfg(feature = "parallel")]
+use super::report::FleetReport;
+use super::report::Tally;
 use super::rng::{FleetRng, Stream};
 use super::workload::{ClientContext, ClientMix, Workload};
 
@@ -92,9 +94,11 @@ pub fn shard_range(instances: u64, shard: u64, of: u64) -> Option<Range<u64>> {
     Some(bound(shard)..bound(shard + 1))
 }
 
-/// Runs the instances `range` on `threads` threads (at least 1), each a contiguous part
-/// of the range, and sums their counts. `progress` is called now and then with the
-/// number of instances finished since its last call.
+/// Runs the instances `range` on `threads` threads (at least 1) of a `rayon` pool, each a
+/// contiguous part of the range, and sums their counts (the same counts for every thread
+/// count). `progress` is called now and then with the number of instances finished since
+/// its last call. Behind the cargo feature `parallel`: the core starts no thread otherwise.
+#[cfg(feature = "parallel")]
 pub fn run_fleet<M: ClientMix>(
     settings: &FleetSettings,
     clients: &M,
@@ -102,28 +106,29 @@ pub fn run_fleet<M: ClientMix>(
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> FleetReport {
-    let threads = threads.max(1) as u64;
+    use rayon::prelude::*;
+
+    let threads = threads.max(1);
     let len = range.end.saturating_sub(range.start);
-    let parts: Vec<Range<u64>> = (0..threads)
-        .filter_map(|t| shard_range(len, t, threads))
+    let parts: Vec<Range<u64>> = (0..threads as u64)
+        .filter_map(|t| shard_range(len, t, threads as u64))
         .map(|r| range.start + r.start..range.start + r.end)
         .collect();
+    let run = || -> Vec<Tally> {
+        parts
+            .into_par_iter()
+            .map(|part| run_range(settings, clients, part, progress))
+            .collect()
+    };
+    // A pool of exactly `threads` workers; should the system refuse one, the global pool
+    // runs the same parts (the counts do not depend on the threads).
+    let tallies = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    };
     let mut total = Tally::new(settings.days);
-    if parts.len() == 1 {
-        total = run_range(settings, clients, range, progress);
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .into_iter()
-                .map(|part| scope.spawn(move || run_range(settings, clients, part, progress)))
-                .collect();
-            for handle in handles {
-                match handle.join() {
-                    Ok(tally) => total.merge(&tally),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-        });
+    for tally in &tallies {
+        total.merge(tally);
     }
     total.report()
 }

@@ -68,162 +68,213 @@ fn denial(error: &AuthError) -> LineError {
     line
 }
 
+/// Runs `action` (one of the API actions) for the caller already authorized.
 fn run<P: Params>(
     sim: &mut Simulation,
     action: &str,
     params: &P,
     now: Timestamp,
 ) -> Result<Answer, LineError> {
-    match action {
-        "CreateBackup" => {
-            let [id, db_name, strategy, method, backup_type] = strings(
-                params,
-                [
-                    "DBInstanceId",
-                    "DBName",
-                    "BackupStrategy",
-                    "BackupMethod",
-                    "BackupType",
-                ],
-            )?;
-            let request = CreateBackupRequest {
-                db_instance_id: id.as_deref(),
-                db_name: db_name.as_deref(),
-                backup_strategy: strategy.as_deref(),
-                backup_method: method.as_deref(),
-                backup_type: backup_type.as_deref(),
-            };
-            let job = sim
-                .create_backup(&request, now)
-                .map_err(|e| LineError::of(&e))?;
-            Ok(Answer::created(sim, job))
-        }
-        "DescribeBackupTasks" => {
-            let [id, job, mode, status] = strings(
-                params,
-                [
-                    "DBInstanceId",
-                    "BackupJobId",
-                    "BackupMode",
-                    "BackupJobStatus",
-                ],
-            )?;
-            let request = DescribeBackupTasksRequest {
-                db_instance_id: id.as_deref(),
-                backup_job_id: job.as_deref(),
-                backup_mode: mode.as_deref(),
-                backup_job_status: status.as_deref(),
-            };
-            let jobs = sim
-                .describe_backup_tasks(&request, now)
-                .map_err(|e| LineError::of(&e))?;
-            let items: Vec<_> = jobs.iter().map(job_json).collect();
-            Ok(Answer::ok(sim, json!({"Items": {"BackupJob": items}})))
-        }
-        "DescribeBackups" => {
-            let [id, backup_id, status, mode, backup_type, start, end, size, number] = strings(
-                params,
-                [
-                    "DBInstanceId",
-                    "BackupId",
-                    "BackupStatus",
-                    "BackupMode",
-                    "BackupType",
-                    "StartTime",
-                    "EndTime",
-                    "PageSize",
-                    "PageNumber",
-                ],
-            )?;
-            let request = DescribeBackupsRequest {
-                db_instance_id: id.as_deref(),
-                backup_id: backup_id.as_deref(),
-                backup_status: status.as_deref(),
-                backup_mode: mode.as_deref(),
-                backup_type: backup_type.as_deref(),
-                start_time: start.as_deref(),
-                end_time: end.as_deref(),
-                page_size: size.as_deref(),
-                page_number: number.as_deref(),
-            };
-            let body = {
-                let page = sim
-                    .describe_backups(&request, now)
-                    .map_err(|e| LineError::of(&e))?;
-                let instance_id = id.as_deref().unwrap_or_default();
-                let items: Vec<_> = page
-                    .items
-                    .iter()
-                    .map(|s| set_json(instance_id, s))
-                    .collect();
-                json!({
-                    "Items": {"Backup": items},
-                    "TotalRecordCount": page.total.to_string(),
-                    "PageNumber": page.page_number.to_string(),
-                    "PageRecordCount": page.items.len().to_string(),
-                })
-            };
-            Ok(Answer::ok(sim, body))
-        }
-        "DeleteBackup" => {
-            let [id, backup_id] = strings(params, ["DBInstanceId", "BackupId"])?;
-            let request = DeleteBackupRequest {
-                db_instance_id: id.as_deref(),
-                backup_id: backup_id.as_deref(),
-            };
-            sim.delete_backup(&request, now)
-                .map_err(|e| LineError::of(&e))?;
-            Ok(Answer::ok(sim, json!({})))
-        }
-        "DescribeDBInstanceAttribute" => {
-            let [id] = strings(params, ["DBInstanceId"])?;
-            let body = {
-                let instance = sim
-                    .describe_db_instance_attribute(id.as_deref(), now)
-                    .map_err(|e| LineError::of(&e))?;
-                json!({"Items": {"DBInstanceAttribute": [instance_json(instance)]}})
-            };
-            Ok(Answer::ok(sim, body))
-        }
-        "DescribeDBInstances" => describe_db_instances(sim, params, now),
-        "ModifyBackupPolicy" => {
-            let [id, time, period, retention] = strings(
-                params,
-                [
-                    "DBInstanceId",
-                    "PreferredBackupTime",
-                    "PreferredBackupPeriod",
-                    "BackupRetentionPeriod",
-                ],
-            )?;
-            let request = ModifyBackupPolicyRequest {
-                db_instance_id: id.as_deref(),
-                preferred_backup_time: time.as_deref(),
-                preferred_backup_period: period.as_deref(),
-                backup_retention_period: retention.as_deref(),
-            };
-            sim.modify_backup_policy(&request, now)
-                .map_err(|e| LineError::of(&e))?;
-            Ok(Answer::ok(
-                sim,
-                json!({"DBInstanceID": id.as_deref().unwrap_or_default()}),
-            ))
-        }
-        "DescribeBackupPolicy" => {
-            let [id] = strings(params, ["DBInstanceId"])?;
-            let view = sim
-                .describe_backup_policy(id.as_deref(), now)
-                .map_err(|e| LineError::of(&e))?;
-            let body = json!({
-                "PreferredBackupTime": view.policy.map(|p| p.time_text()).unwrap_or_default(),
-                "PreferredBackupPeriod": view.policy.map(|p| p.period_text()).unwrap_or_default(),
-                "PreferredNextBackupTime": view.next_start.map(|t| t.to_wire_minutes()).unwrap_or_default(),
-                "BackupRetentionPeriod": view.retention.days().to_string(),
-            });
-            Ok(Answer::ok(sim, body))
-        }
-        _ => Err(super::unknown_action()),
-    }
+    let operation = match action {
+        "CreateBackup" => create_backup::<P>,
+        "DescribeBackupTasks" => describe_backup_tasks::<P>,
+        "DescribeBackups" => describe_backups::<P>,
+        "DeleteBackup" => delete_backup::<P>,
+        "DescribeDBInstanceAttribute" => describe_db_instance_attribute::<P>,
+        "DescribeDBInstances" => describe_db_instances::<P>,
+        "ModifyBackupPolicy" => modify_backup_policy::<P>,
+        "DescribeBackupPolicy" => describe_backup_policy::<P>,
+        _ => return Err(super::unknown_action()),
+    };
+    operation(sim, params, now)
+}
+
+/// `CreateBackup`.
+fn create_backup<P: Params>(
+    sim: &mut Simulation,
+    params: &P,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    let [id, db_name, strategy, method, backup_type] = strings(
+        params,
+        [
+            "DBInstanceId",
+            "DBName",
+            "BackupStrategy",
+            "BackupMethod",
+            "BackupType",
+        ],
+    )?;
+    let request = CreateBackupRequest {
+        db_instance_id: id.as_deref(),
+        db_name: db_name.as_deref(),
+        backup_strategy: strategy.as_deref(),
+        backup_method: method.as_deref(),
+        backup_type: backup_type.as_deref(),
+    };
+    let job = sim
+        .create_backup(&request, now)
+        .map_err(|e| LineError::of(&e))?;
+    Ok(Answer::created(sim, job))
+}
+
+/// `DescribeBackupTasks`.
+fn describe_backup_tasks<P: Params>(
+    sim: &mut Simulation,
+    params: &P,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    let [id, job, mode, status] = strings(
+        params,
+        [
+            "DBInstanceId",
+            "BackupJobId",
+            "BackupMode",
+            "BackupJobStatus",
+        ],
+    )?;
+    let request = DescribeBackupTasksRequest {
+        db_instance_id: id.as_deref(),
+        backup_job_id: job.as_deref(),
+        backup_mode: mode.as_deref(),
+        backup_job_status: status.as_deref(),
+    };
+    let jobs = sim
+        .describe_backup_tasks(&request, now)
+        .map_err(|e| LineError::of(&e))?;
+    let items: Vec<_> = jobs.iter().map(job_json).collect();
+    Ok(Answer::ok(sim, json!({"Items": {"BackupJob": items}})))
+}
+
+/// `DescribeBackups`.
+fn describe_backups<P: Params>(
+    sim: &mut Simulation,
+    params: &P,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    let [id, backup_id, status, mode, backup_type, start, end, size, number] = strings(
+        params,
+        [
+            "DBInstanceId",
+            "BackupId",
+            "BackupStatus",
+            "BackupMode",
+            "BackupType",
+            "StartTime",
+            "EndTime",
+            "PageSize",
+            "PageNumber",
+        ],
+    )?;
+    let request = DescribeBackupsRequest {
+        db_instance_id: id.as_deref(),
+        backup_id: backup_id.as_deref(),
+        backup_status: status.as_deref(),
+        backup_mode: mode.as_deref(),
+        backup_type: backup_type.as_deref(),
+        start_time: start.as_deref(),
+        end_time: end.as_deref(),
+        page_size: size.as_deref(),
+        page_number: number.as_deref(),
+    };
+    let body = {
+        let page = sim
+            .describe_backups(&request, now)
+            .map_err(|e| LineError::of(&e))?;
+        let instance_id = id.as_deref().unwrap_or_default();
+        let items: Vec<_> = page
+            .items
+            .iter()
+            .map(|s| set_json(instance_id, s))
+            .collect();
+        json!({
+            "Items": {"Backup": items},
+            "TotalRecordCount": page.total.to_string(),
+            "PageNumber": page.page_number.to_string(),
+            "PageRecordCount": page.items.len().to_string(),
+        })
+    };
+    Ok(Answer::ok(sim, body))
+}
+
+/// `DeleteBackup`.
+fn delete_backup<P: Params>(
+    sim: &mut Simulation,
+    params: &P,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    let [id, backup_id] = strings(params, ["DBInstanceId", "BackupId"])?;
+    let request = DeleteBackupRequest {
+        db_instance_id: id.as_deref(),
+        backup_id: backup_id.as_deref(),
+    };
+    sim.delete_backup(&request, now)
+        .map_err(|e| LineError::of(&e))?;
+    Ok(Answer::ok(sim, json!({})))
+}
+
+/// `DescribeDBInstanceAttribute`.
+fn describe_db_instance_attribute<P: Params>(
+    sim: &mut Simulation,
+    params: &P,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    let [id] = strings(params, ["DBInstanceId"])?;
+    let body = {
+        let instance = sim
+            .describe_db_instance_attribute(id.as_deref(), now)
+            .map_err(|e| LineError::of(&e))?;
+        json!({"Items": {"DBInstanceAttribute": [instance_json(instance)]}})
+    };
+    Ok(Answer::ok(sim, body))
+}
+
+/// `ModifyBackupPolicy`.
+fn modify_backup_policy<P: Params>(
+    sim: &mut Simulation,
+    params: &P,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    let [id, time, period, retention] = strings(
+        params,
+        [
+            "DBInstanceId",
+            "PreferredBackupTime",
+            "PreferredBackupPeriod",
+            "BackupRetentionPeriod",
+        ],
+    )?;
+    let request = ModifyBackupPolicyRequest {
+        db_instance_id: id.as_deref(),
+        preferred_backup_time: time.as_deref(),
+        preferred_backup_period: period.as_deref(),
+        backup_retention_period: retention.as_deref(),
+    };
+    sim.modify_backup_policy(&request, now)
+        .map_err(|e| LineError::of(&e))?;
+    Ok(Answer::ok(
+        sim,
+        json!({"DBInstanceID": id.as_deref().unwrap_or_default()}),
+    ))
+}
+
+/// `DescribeBackupPolicy`.
+fn describe_backup_policy<P: Params>(
+    sim: &mut Simulation,
+    params: &P,
+    now: Timestamp,
+) -> Result<Answer, LineError> {
+    let [id] = strings(params, ["DBInstanceId"])?;
+    let view = sim
+        .describe_backup_policy(id.as_deref(), now)
+        .map_err(|e| LineError::of(&e))?;
+    let body = json!({
+        "PreferredBackupTime": view.policy.map(|p| p.time_text()).unwrap_or_default(),
+        "PreferredBackupPeriod": view.policy.map(|p| p.period_text()).unwrap_or_default(),
+        "PreferredNextBackupTime": view.next_start.map(|t| t.to_wire_minutes()).unwrap_or_default(),
+        "BackupRetentionPeriod": view.retention.days().to_string(),
+    });
+    Ok(Answer::ok(sim, body))
 }
 
 fn describe_db_instances<P: Params>(

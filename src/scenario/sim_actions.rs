@@ -9,7 +9,7 @@ use super::answer::Answer;
 use super::fields::{Fields, LineError};
 use crate::authz::policy::Doc;
 use crate::authz::{Identity, Policy};
-use crate::faults::{FaultKind, FaultPhase, FaultSpec, Probability};
+use crate::faults::{Fault, FaultKind, FaultPhase, FaultSpec, Probability};
 use crate::ids::InstanceId;
 use crate::instance::{Database, InstanceChanges, InstanceSpec};
 use crate::ops::backup_policy::BackupPolicyError;
@@ -127,11 +127,48 @@ const SIM_ACTIONS: &[SimAction] = &[
         run: |sim, _, now, _| {
             sim.advance_to(now)
                 .map_err(|e| LineError::sim(SimError::TimeWentBackwards(e)))?;
-            let faults: Vec<_> = sim.faults().iter().map(|f| f.describe(now)).collect();
+            let faults: Vec<_> = sim
+                .faults()
+                .iter()
+                .map(|f| describe_fault(f, now))
+                .collect();
             Ok(Answer::ok(sim, json!({ "Faults": faults })))
         },
     },
 ];
+
+/// A fault as `Sim.DescribeFaults` lists it: its declared fields, `Fired` and `Active`.
+fn describe_fault(fault: &Fault, now: Timestamp) -> serde_json::Value {
+    let s = &fault.spec;
+    let mut out = serde_json::Map::new();
+    out.insert("FaultId".into(), fault.fault_id().into());
+    out.insert("Fault".into(), s.kind.as_str().into());
+    if let Some(target) = &s.target {
+        out.insert("Target".into(), target.as_str().into());
+    }
+    if let Some(id) = &s.db_instance_id {
+        out.insert("DBInstanceId".into(), id.as_str().into());
+    }
+    if let Some(key) = &s.access_key_id {
+        out.insert("AccessKeyId".into(), key.as_str().into());
+    }
+    if let Some(times) = s.times {
+        out.insert("Times".into(), times.into());
+    }
+    if let Some(p) = s.probability {
+        out.insert("Probability".into(), p.get().into());
+    }
+    out.insert("Phase".into(), s.phase.as_str().into());
+    if s.kind.takes_latency() {
+        out.insert("LatencyMs".into(), s.latency_ms().into());
+    }
+    if let Some(until) = s.until {
+        out.insert("Until".into(), until.to_rfc3339().into());
+    }
+    out.insert("Fired".into(), fault.fired.into());
+    out.insert("Active".into(), fault.is_active(now).into());
+    serde_json::Value::Object(out)
+}
 
 /// `Sim.InjectFault` (faults.md, "Declaring a fault"): the fields' types here, the rules of
 /// a declaration in `FaultSpec::check`.
