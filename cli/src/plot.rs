@@ -114,22 +114,7 @@ fn draw_into(svg: &mut String, report: &JsonReport) -> anyhow::Result<()> {
         colour: RGBColor(44, 120, 44),
         points: days.iter().map(|d| (d.day, d.accepted)).collect(),
     }];
-    let mut codes: Vec<&String> = days.iter().flat_map(|d| d.rejected.keys()).collect();
-    codes.sort();
-    codes.dedup();
-    let mut rejected: Vec<Series> = codes
-        .into_iter()
-        .map(|code| Series {
-            name: code.clone(),
-            colour: colour(code),
-            points: days
-                .iter()
-                .map(|d| (d.day, d.rejected.get(code).copied().unwrap_or(0)))
-                .collect(),
-        })
-        .collect();
-    // The legend lists the codes from the most frequent down, as the panel stacks them.
-    rejected.sort_by_key(|s| std::cmp::Reverse(s.points.iter().map(|(_, n)| n).sum::<u64>()));
+    let rejected = rejected_by_code(days);
     let at_limit = vec![Series {
         name: "instances at the daily limit".to_owned(),
         colour: RGBColor(214, 39, 40),
@@ -153,30 +138,18 @@ fn draw_into(svg: &mut String, report: &JsonReport) -> anyhow::Result<()> {
     let (panels, legend) = root.split_horizontally(WIDTH - LEGEND);
     let rows = panels.split_evenly((3, 1));
     let count = s.days.max(1);
-    panel(
-        &rows[0],
-        "accepted requests",
-        &accepted,
-        count,
-        &s.start,
-        false,
-    )?;
-    panel(
-        &rows[1],
-        "rejected requests by code (log scale)",
-        &rejected,
-        count,
-        &s.start,
-        true,
-    )?;
-    panel(
-        &rows[2],
-        "instances at the daily limit (Exceeded.BackupTimes)",
-        &at_limit,
-        count,
-        &s.start,
-        false,
-    )?;
+    let panels: [(&str, &[Series], bool); 3] = [
+        ("accepted requests", &accepted, false),
+        ("rejected requests by code (log scale)", &rejected, true),
+        (
+            "instances at the daily limit (Exceeded.BackupTimes)",
+            &at_limit,
+            false,
+        ),
+    ];
+    for (area, (caption, series, log)) in rows.iter().zip(panels) {
+        panel(area, caption, series, count, &s.start, log)?;
+    }
     draw_legend(
         &legend,
         &[
@@ -187,6 +160,27 @@ fn draw_into(svg: &mut String, report: &JsonReport) -> anyhow::Result<()> {
     )?;
     root.present().map_err(fail)?;
     Ok(())
+}
+
+/// One series per rejection code, the most frequent first (the legend lists them as the
+/// panel stacks them).
+fn rejected_by_code(days: &[rds_backup_sim::fleet::DayReport]) -> Vec<Series> {
+    let mut codes: Vec<&String> = days.iter().flat_map(|d| d.rejected.keys()).collect();
+    codes.sort();
+    codes.dedup();
+    let mut rejected: Vec<Series> = codes
+        .into_iter()
+        .map(|code| Series {
+            name: code.clone(),
+            colour: colour(code),
+            points: days
+                .iter()
+                .map(|d| (d.day, d.rejected.get(code).copied().unwrap_or(0)))
+                .collect(),
+        })
+        .collect();
+    rejected.sort_by_key(|s| std::cmp::Reverse(s.points.iter().map(|(_, n)| n).sum::<u64>()));
+    rejected
 }
 
 fn panel<DB: DrawingBackend>(

@@ -177,30 +177,16 @@ fn run_instance_in<M: ClientMix>(
     tally: &mut Tally,
 ) {
     tally.instances += 1;
-    let mut spec = settings.mix.spec(settings.seed, index);
-    // The report counts every set that ended; it counts them as it forgets them (about a
-    // day after `retain_days`), so T-6 must not remove automatic sets first: the longest
-    // retention keeps them for 730 days.
-    spec.retention = RetentionDays::LONGEST;
-    let engine = spec.engine;
-    let id = spec.id.clone();
-    let id = id.as_str();
-    let (start, end) = (settings.start, settings.end());
-    sim.reset(
-        Settings {
-            seed: settings.seed,
-            ..settings.simulation.clone()
-        },
-        start,
-    );
-    if sim.create_instance(spec, start).is_err() {
+    let Some((id, engine)) = start_instance(sim, settings, index) else {
         tally.invalid_instances += 1;
         return;
-    }
+    };
+    let id = id.as_str();
+    let end = settings.end();
     let context = ClientContext {
         index,
         seed: FleetRng::for_instance(settings.seed, index, Stream::Client).next_u64(),
-        start,
+        start: settings.start,
         end,
     };
     let Some(instance) = sim.instance(id) else {
@@ -212,34 +198,20 @@ fn run_instance_in<M: ClientMix>(
     let mut limit_day = usize::MAX;
     let (mut day, mut sent_today) = (0usize, 0u32);
     let retain = i64::from(settings.retain_days) * MILLIS_PER_DAY;
-    // The day of the last request and its bounds: most requests fall on the same day as
-    // the one before, so the division of `day_of` runs about once a day.
-    let (mut cached_day, mut cached_from, mut cached_to) = (0usize, Timestamp::MAX, Timestamp::MIN);
+    let mut days = DayCache::new(settings.start);
     loop {
         // Borrowed where the client wrote it: moving it out of the `Option` would copy
         // the whole request once more per decision.
         let next = client.next_request();
-        let Some(request) = next.as_ref() else {
+        let Some(request) = next.as_ref().filter(|r| r.at < end) else {
             break;
         };
-        if request.at >= end {
-            break;
-        }
         if let Some(at) = pending_failure.filter(|at| *at <= request.at) {
             // The job is active until its end, which is later than `at`.
             let _ = sim.fail_backup_job(id, at);
             pending_failure = None;
         }
-        let request_day = if cached_from <= request.at && request.at < cached_to {
-            cached_day
-        } else {
-            cached_day = settings.day_of(request.at);
-            let from = start.saturating_add_millis(cached_day as i64 * MILLIS_PER_DAY);
-            // Instants before the start count as day 0 but lie outside its bounds, so
-            // they are recomputed each time.
-            (cached_from, cached_to) = (from, from.saturating_add_millis(MILLIS_PER_DAY));
-            cached_day
-        };
+        let request_day = days.day_of(settings, request.at);
         if request_day != day {
             forget_counted(sim, id, engine, request.at, retain, tally);
             (day, sent_today) = (request_day, 0);
@@ -254,10 +226,7 @@ fn run_instance_in<M: ClientMix>(
             Ok(_) => {
                 tally.accept(request_day);
                 if failures.chance(settings.failure_per_mille) {
-                    pending_failure = sim.instance(id).and_then(|i| i.active_job()).map(|j| {
-                        j.started
-                            .saturating_add_millis(i64::from(j.duration_seconds) * 500)
-                    });
+                    pending_failure = halfway_through_active_job(sim, id);
                 }
             }
             Err(error) => {
@@ -271,6 +240,52 @@ fn run_instance_in<M: ClientMix>(
         }
         client.on_answer(request, &outcome);
     }
+    finish_instance(sim, id, engine, end, pending_failure, tally);
+}
+
+/// Makes `sim` a fresh simulation holding instance `index` alone; its id and engine, or
+/// `None` when the mix describes an instance the simulator refuses.
+fn start_instance(
+    sim: &mut Simulation,
+    settings: &FleetSettings,
+    index: u64,
+) -> Option<(crate::ids::InstanceId, crate::vocab::Engine)> {
+    let mut spec = settings.mix.spec(settings.seed, index);
+    // The report counts every set that ended; it counts them as it forgets them (about a
+    // day after `retain_days`), so T-6 must not remove automatic sets first: the longest
+    // retention keeps them for 730 days.
+    spec.retention = RetentionDays::LONGEST;
+    let (id, engine) = (spec.id.clone(), spec.engine);
+    sim.reset(
+        Settings {
+            seed: settings.seed,
+            ..settings.simulation.clone()
+        },
+        settings.start,
+    );
+    sim.create_instance(spec, settings.start).ok()?;
+    Some((id, engine))
+}
+
+/// When the active job of `id` is half done (the runner fails it then).
+fn halfway_through_active_job(sim: &Simulation, id: &str) -> Option<Timestamp> {
+    let job = sim.instance(id)?.active_job()?;
+    Some(
+        job.started
+            .saturating_add_millis(i64::from(job.duration_seconds) * 500),
+    )
+}
+
+/// The end of an instance's run: a failure still pending, the clock to `end`, and the
+/// sets and active job left counted.
+fn finish_instance(
+    sim: &mut Simulation,
+    id: &str,
+    engine: crate::vocab::Engine,
+    end: Timestamp,
+    pending_failure: Option<Timestamp>,
+    tally: &mut Tally,
+) {
     if let Some(at) = pending_failure.filter(|at| *at < end) {
         let _ = sim.fail_backup_job(id, at);
     }
@@ -284,6 +299,41 @@ fn run_instance_in<M: ClientMix>(
         if instance.active_job().is_some() {
             tally.active_at_end += 1;
         }
+    }
+}
+
+/// The day of the last request and its bounds: most requests fall on the same day as the
+/// one before, so the division of `FleetSettings::day_of` runs about once a day.
+struct DayCache {
+    start: Timestamp,
+    day: usize,
+    from: Timestamp,
+    to: Timestamp,
+}
+
+impl DayCache {
+    fn new(start: Timestamp) -> DayCache {
+        DayCache {
+            start,
+            day: 0,
+            from: Timestamp::MAX,
+            to: Timestamp::MIN,
+        }
+    }
+
+    #[inline]
+    fn day_of(&mut self, settings: &FleetSettings, at: Timestamp) -> usize {
+        if self.from <= at && at < self.to {
+            return self.day;
+        }
+        self.day = settings.day_of(at);
+        let from = self
+            .start
+            .saturating_add_millis(self.day as i64 * MILLIS_PER_DAY);
+        // Instants before the start count as day 0 but lie outside its bounds, so they are
+        // recomputed each time.
+        (self.from, self.to) = (from, from.saturating_add_millis(MILLIS_PER_DAY));
+        self.day
     }
 }
 

@@ -219,18 +219,10 @@ impl Policy {
     }
 }
 
-/// SplitMix64, as the crate documents for its seeded values.
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// `BackupSize` of the set with the system's `BackupId` `set` (the crate's documented
 /// choice): 1 MiB, plus seeded noise below 256 MiB, plus 16 MiB per database at the end.
 pub fn model_size(seed: u64, set: u64, databases: usize) -> u64 {
-    let noise = splitmix64(seed ^ set.rotate_left(17)) % (256 << 20);
+    let noise = rds_backup_sim::ids::splitmix64(seed ^ set.rotate_left(17)) % (256 << 20);
     (1 << 20) + noise + databases as u64 * (16 << 20)
 }
 

@@ -134,8 +134,38 @@ pub fn fleet_line(s: &ReportSettings) -> String {
 
 /// The readable report.
 pub fn text_report(report: &JsonReport) -> String {
-    let (s, c) = (&report.settings, &report.counts);
     let mut t = String::new();
+    heading(&mut t, &report.settings, report.counts.instances);
+    requests_section(&mut t, &report.counts);
+    jobs_section(&mut t, &report.counts);
+    days_section(&mut t, &report.settings.start, &report.counts);
+    let c = &report.counts;
+    if c.clients_stopped > 0 {
+        let _ = writeln!(
+            t,
+            "\nclients stopped (runaway): {}",
+            thousands(c.clients_stopped)
+        );
+    }
+    if c.invalid_instances > 0 {
+        let _ = writeln!(
+            t,
+            "\ninstances the simulation refused to create: {}",
+            thousands(c.invalid_instances)
+        );
+    }
+    let _ = writeln!(
+        t,
+        "\nwall time {:.3} s on {}, {} decisions/s",
+        report.elapsed_seconds,
+        plural(report.settings.threads as u64, "thread", "threads"),
+        thousands(report.decisions_per_second.round() as u64)
+    );
+    t
+}
+
+/// The run's first two lines: what ran, and the fleet.
+fn heading(t: &mut String, s: &ReportSettings, instances: u64) {
     let shard = s
         .shard
         .map(|sh| {
@@ -143,7 +173,7 @@ pub fn text_report(report: &JsonReport) -> String {
                 ", shard {}/{} ({})",
                 sh.index,
                 sh.count,
-                plural(c.instances, "instance", "instances")
+                plural(instances, "instance", "instances")
             )
         })
         .unwrap_or_default();
@@ -164,40 +194,49 @@ pub fn text_report(report: &JsonReport) -> String {
         s.seed,
     );
     let _ = writeln!(t, "{}\n", fleet_line(s));
-    let rejected = c.rejected_total();
-    let row = |t: &mut String, name: &str, n: u64, of: Option<u64>| {
-        let share = of
-            .map(|of| format!("  {:5.1} %", percent(n, of)))
-            .unwrap_or_default();
-        let _ = writeln!(t, "{name:<48} {:>15}{share}", thousands(n));
-    };
-    row(&mut t, "requests", c.requests, None);
-    row(&mut t, "accepted", c.accepted, Some(c.requests));
-    row(&mut t, "rejected", rejected, Some(c.requests));
+}
+
+/// One row of the counts: a name, a number and its share of `of`.
+fn row(t: &mut String, name: &str, n: u64, of: Option<u64>) {
+    let share = of
+        .map(|of| format!("  {:5.1} %", percent(n, of)))
+        .unwrap_or_default();
+    let _ = writeln!(t, "{name:<48} {:>15}{share}", thousands(n));
+}
+
+/// Requests, accepted, and rejected by code (CreateBackup's codes in check order first).
+fn requests_section(t: &mut String, c: &FleetReport) {
+    row(t, "requests", c.requests, None);
+    row(t, "accepted", c.accepted, Some(c.requests));
+    row(t, "rejected", c.rejected_total(), Some(c.requests));
     let mut listed = std::collections::BTreeSet::new();
     for code in CreateBackupError::CODES {
         let spec = code.spec();
         if listed.insert(spec.code) {
             let n = c.rejected.get(spec.code).copied().unwrap_or(0);
-            row(&mut t, &format!("  {}", spec.code), n, Some(c.requests));
+            row(t, &format!("  {}", spec.code), n, Some(c.requests));
         }
     }
     for (code, n) in &c.rejected {
         if listed.insert(code.as_str()) {
-            row(&mut t, &format!("  {code}"), *n, Some(c.requests));
+            row(t, &format!("  {code}"), *n, Some(c.requests));
         }
     }
+}
+
+/// Jobs by outcome, and sets by engine and method.
+fn jobs_section(t: &mut String, c: &FleetReport) {
     t.push('\n');
     row(
-        &mut t,
+        t,
         "jobs finished (manual and automatic)",
         c.jobs_finished,
         None,
     );
-    row(&mut t, "  of which automatic", c.automatic_jobs, None);
-    row(&mut t, "jobs failed", c.jobs_failed, None);
+    row(t, "  of which automatic", c.automatic_jobs, None);
+    row(t, "jobs failed", c.jobs_failed, None);
     row(
-        &mut t,
+        t,
         "jobs still active at the end",
         c.jobs_active_at_end,
         None,
@@ -220,6 +259,10 @@ pub fn text_report(report: &JsonReport) -> String {
             get("Snapshot")
         );
     }
+}
+
+/// One line a day: accepted, rejected, and instances at the daily limit.
+fn days_section(t: &mut String, start: &str, c: &FleetReport) {
     let _ = writeln!(
         t,
         "\nper day; at limit: instances hitting the daily limit (Exceeded.BackupTimes)"
@@ -234,34 +277,12 @@ pub fn text_report(report: &JsonReport) -> String {
             t,
             "  day {:>4}  {} {:>15} {:>15} {:>12}",
             day.day,
-            day_label(&s.start, day.day),
+            day_label(start, day.day),
             thousands(day.accepted),
             thousands(day.rejected.values().sum()),
             thousands(day.instances_at_daily_limit)
         );
     }
-    if c.clients_stopped > 0 {
-        let _ = writeln!(
-            t,
-            "\nclients stopped (runaway): {}",
-            thousands(c.clients_stopped)
-        );
-    }
-    if c.invalid_instances > 0 {
-        let _ = writeln!(
-            t,
-            "\ninstances the simulation refused to create: {}",
-            thousands(c.invalid_instances)
-        );
-    }
-    let _ = writeln!(
-        t,
-        "\nwall time {:.3} s on {}, {} decisions/s",
-        report.elapsed_seconds,
-        plural(s.threads as u64, "thread", "threads"),
-        thousands(report.decisions_per_second.round() as u64)
-    );
-    t
 }
 
 #[cfg(test)]
