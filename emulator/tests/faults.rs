@@ -176,7 +176,7 @@ fn a_held_request_does_not_hold_the_simulation() {
     s.create_instance(&mut c, "rm-a");
     s.sim_ok(
         &mut c,
-        r#"{"Action":"Sim.InjectFault","Fault":"Latency","Target":"CreateBackup","LatencyMs":2000,"Times":1}"#,
+        r#"{"Action":"Sim.InjectFault","Fault":"Latency","Target":"CreateBackup","LatencyMs":3000,"Times":1}"#,
     );
     std::thread::scope(|scope| {
         let held = scope.spawn(|| {
@@ -196,7 +196,7 @@ fn a_held_request_does_not_hold_the_simulation() {
                 break;
             }
             assert!(
-                started.elapsed() < Duration::from_millis(1500),
+                started.elapsed() < Duration::from_millis(2500),
                 "never applied"
             );
             std::thread::sleep(Duration::from_millis(20));
@@ -211,7 +211,7 @@ fn a_held_request_does_not_hold_the_simulation() {
             text(&second)
         );
         assert!(
-            started.elapsed() < Duration::from_millis(1500),
+            started.elapsed() < Duration::from_millis(2500),
             "the other requests waited {:?}",
             started.elapsed()
         );
@@ -219,7 +219,7 @@ fn a_held_request_does_not_hold_the_simulation() {
         let (r, took) = held.join().unwrap();
         assert_eq!(r.status, 200, "{}", text(&r));
         assert_eq!(r.json()["BackupJobId"], "100001");
-        assert!(took >= Duration::from_millis(2000), "held {took:?}");
+        assert!(took >= Duration::from_millis(3000), "held {took:?}");
     });
     let log = api_requests(&s);
     let held = log
