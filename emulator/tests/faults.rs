@@ -274,3 +274,38 @@ fn an_after_fault_is_durable_and_faults_survive_a_restart_with_their_counts() {
         "{b}"
     );
 }
+
+#[test]
+fn a_fault_answers_in_xml_when_the_request_asked_for_xml() {
+    let s = start(&["--clock", "manual"]);
+    let mut c = s.client();
+    s.create_instance(&mut c, "rm-a");
+    s.sim_ok(
+        &mut c,
+        r#"{"Action":"Sim.InjectFault","Fault":"ServiceUnavailable","Target":"CreateBackup","Times":1}"#,
+    );
+    let r = s.v1(
+        &mut c,
+        "CreateBackup",
+        &[("DBInstanceId", "rm-a"), ("Format", "XML")],
+    );
+    assert_eq!(r.status, 503, "{}", text(&r));
+    assert_eq!(r.header("content-type"), Some("text/xml;charset=utf-8"));
+    let body = text(&r);
+    assert!(
+        body.contains("<Code>ServiceUnavailable</Code>")
+            && body.contains(
+                "<Message>The request has failed due to a temporary failure of the server.</Message>"
+            ),
+        "{body}"
+    );
+    // `Before`: nothing applied.
+    let tasks = s
+        .v1(&mut c, "DescribeBackupTasks", &[("DBInstanceId", "rm-a")])
+        .json();
+    assert_eq!(
+        tasks["Items"]["BackupJob"].as_array().map(Vec::len),
+        Some(0),
+        "{tasks}"
+    );
+}
