@@ -136,12 +136,21 @@ fn origin(mode: ClockMode, real: DateTime<Utc>) -> Timestamp {
 /// Applies one change; the same code live and on recovery.
 fn apply(core: &mut Core, seed: u64, change: &Change) -> Option<Answer> {
     match change {
-        Change::Api { at, action, params } => {
+        Change::Api {
+            at,
+            action,
+            params,
+            signing_key,
+        } => {
             let pairs: Vec<(&str, &str)> = params
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
-            Some(core.scenario.call_api(action, &pairs, *at))
+            let signing_key = signing_key.as_deref();
+            Some(
+                core.scenario
+                    .call_api_signed(action, &pairs, *at, signing_key),
+            )
         }
         Change::Line { at, line } => {
             // The clock first catches up with `at` (real mode: the real time), then the
@@ -393,12 +402,17 @@ impl Engine {
                 action,
                 params,
                 nonce,
+                caller,
+                access_key_id,
                 ..
             } = verified;
+            // A start-up key is stripped from the parameters; faults still match it.
+            let signing_key = matches!(caller, Caller::DefaultRoot).then_some(access_key_id);
             let change = Change::Api {
                 at,
                 action: action.as_str().to_owned(),
                 params: params.into_pairs(),
+                signing_key,
             };
             let answer = apply(&mut core, self.seed, &change);
             let nonce = StoredNonce {

@@ -113,7 +113,7 @@ pub struct LogNote {
     pub access_key_id: Option<String>,
     /// The error code of an answer that is not 200.
     pub code: Option<String>,
-    /// The `FaultId` of an injected fault that fired (faults.md; none exist yet).
+    /// The `FaultId` of an injected fault that fired (faults.md).
     pub fault_id: Option<String>,
 }
 

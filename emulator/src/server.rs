@@ -1,7 +1,6 @@
 //! The server: bind, announce, accept, serve each connection with hyper (HTTP/1.1,
 //! keep-alive), stop cleanly on SIGINT/SIGTERM.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +14,7 @@ use tokio::sync::{mpsc, watch};
 use crate::config::{ConfigError, ServeArgs, ServeConfig};
 use crate::engine::{Engine, StartError};
 use crate::http::idle::{Activity, IdleIo};
-use crate::http::{limits, logged, Context};
+use crate::http::{limits, served, Context};
 
 /// How long a stop waits for requests in progress before it closes their connections.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -148,7 +147,7 @@ async fn connection(
     let io = TokioIo::new(IdleIo::new(stream, activity.clone()));
     let service = service_fn(move |request| {
         let ctx = ctx.clone();
-        async move { Ok::<_, Infallible>(logged(&ctx, request).await) }
+        async move { served(&ctx, request).await }
     });
     let mut builder = http1::Builder::new();
     builder

@@ -116,7 +116,7 @@ impl Scenario {
                 None,
             )
         } else {
-            api_call(&mut self.sim, &action, fields, now)
+            api_call(&mut self.sim, &action, fields, now, None)
         }
     }
 
@@ -127,7 +127,22 @@ impl Scenario {
     /// acts as the root of the default account. (The emulator strips `AccessKeyId` for its
     /// own `--access-key` keys, which are root keys of the default account.)
     pub fn call_api(&mut self, action: &str, params: &[(&str, &str)], now: Timestamp) -> Answer {
-        let (answer, fault) = api_call(&mut self.sim, action, &fields::Pairs(params), now);
+        self.call_api_signed(action, params, now, None)
+    }
+
+    /// [`Scenario::call_api`] for a request signed with `signing_key` that carries no
+    /// `AccessKeyId` parameter (the emulator's `--access-key` keys): the key is matched
+    /// against faults' `AccessKeyId` filters only; the call still acts as the root of the
+    /// default account. An `AccessKeyId` parameter, when present, wins.
+    pub fn call_api_signed(
+        &mut self,
+        action: &str,
+        params: &[(&str, &str)],
+        now: Timestamp,
+        signing_key: Option<&str>,
+    ) -> Answer {
+        let params = fields::Pairs(params);
+        let (answer, fault) = api_call(&mut self.sim, action, &params, now, signing_key);
         self.finish(answer, fault)
     }
 
@@ -152,13 +167,15 @@ impl Scenario {
 /// before anything else reads the request; an `AccessKeyId` that names no declared key
 /// `InvalidAccessKeyId.NotFound`; then injected faults (faults.md) are examined, before RAM
 /// authorization and the operation. Returns the answer and the fault that fired, if any.
+/// `signing_key` stands in for a missing `AccessKeyId` in fault matching only.
 fn api_call(
     sim: &mut Simulation,
     action: &str,
     params: &impl fields::Params,
     now: Timestamp,
+    signing_key: Option<&str>,
 ) -> (Result<Answer, LineError>, Option<Fired>) {
-    let fired = match api_prologue(sim, action, params, now) {
+    let fired = match api_prologue(sim, action, params, now, signing_key) {
         Ok(fired) => fired,
         Err(refusal) => return (Err(refusal), None),
     };
@@ -185,6 +202,7 @@ fn api_prologue(
     action: &str,
     params: &impl fields::Params,
     now: Timestamp,
+    signing_key: Option<&str>,
 ) -> Result<Option<Fired>, LineError> {
     if !Scenario::is_api_action(action) {
         return Err(not_served(action));
@@ -207,7 +225,7 @@ fn api_prologue(
     let subject = Subject {
         action: Some(action),
         instance: instance.as_deref(),
-        access_key_id: key.as_deref(),
+        access_key_id: key.as_deref().or(signing_key),
     };
     let seed = sim.settings.seed;
     Ok(sim.faults.fire(&subject, seed, now))

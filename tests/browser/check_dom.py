@@ -121,7 +121,10 @@ check("pg-analytics engine", cell("pg-analytics", "engine")[1] == "PostgreSQL 16
 check("pg-analytics next automatic start", cell("pg-analytics", "next")[1] == "2026-03-02T02:00:00Z", cell("pg-analytics", "next"))
 check("the script tag shows as text", cell("rm-xss", "tags")[1] == "note=<script>alert(1)</script>", cell("rm-xss", "tags"))
 check("no script runs it", not any("alert" in s for s in page.scripts) and len(page.scripts) == 1, page.scripts)
-check("faults: the empty state", page.texts.get("faults", "").strip().endswith("No faults injected."), page.texts.get("faults"))
+faults = page.rows.get("faults", [])
+check("faults: only the active one, f-2 (f-1 fired and retired)",
+      [[text for _, text in r] for r in faults] ==
+      [["f-2", "Latency on DescribeBackups, Before, 250 ms; fired 0 of 3"]], faults)
 
 requests = page.rows.get("requests", [])
 summary = [" ".join(text for _, text in r[1:7]).strip() for r in requests]
@@ -132,8 +135,12 @@ for expected in [
     "POST /_sim/replay - - 200",
 ]:
     check(f"request row {expected!r}", expected in summary, summary)
+fired = [r for r in requests if " ".join(text for _, text in r[1:7]).strip() ==
+         "POST /_sim/action CreateBackup rm-xss 400 Throttling.User"]
+check("the throttled request's row names its fault in the FaultId cell",
+      len(fired) == 1 and fired[0][7] == ("mono", "f-1"), fired)
 check("requests newest first, without the page's own views",
-      summary and summary[0].startswith("GET / CreateBackup") and not any("/_sim/ui" in r for r in summary), summary[:2])
+      summary and summary[0].startswith("POST /_sim/action CreateBackup") and not any("/_sim/ui" in r for r in summary), summary[:2])
 check("no favicon request", not any("favicon" in r for r in summary), summary)
 
 instance = parse(sys.argv[2])

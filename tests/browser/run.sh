@@ -54,6 +54,9 @@ curl -fsS -X POST "http://$endpoint/_sim/replay" --data-binary @"$here/setup.jso
 for action in DescribeRegions DescribeRegionz CreateBackup; do
   curl -sS -o /dev/null "http://$endpoint/?Action=$action&DBInstanceId=rm-orders" || true
 done
+# The setup's Throttling fault f-1 fires on this API line (and retires); f-2 stays active.
+curl -sS -o /dev/null -X POST "http://$endpoint/_sim/action" \
+  --data-binary '{"Action":"CreateBackup","DBInstanceId":"rm-xss"}'
 
 browse() { # browse URL FLAGS…: headless Chromium, as root needs --no-sandbox
   local url="$1"; shift

@@ -9,8 +9,10 @@ README's example policy (examples/ram-policy.jsonl) allowed on env=test and deni
 env=prod, and Forbidden.RAM surfaced with its access_denied_detail. Issue 13:
 describe_dbinstances pages through 250 instances by PageNumber and by NextToken, an action
 that is not emulated (describe_regions) raises Sim.NotImplemented 501, and a random,
-never-declared key works against a second server started with --accept-any-key. Prints
-"N passed, M failed".
+never-declared key works against a second server started with --accept-any-key. Issue 14:
+with the SDKs' retries off, a Throttling fault raises Throttling.User and the next call
+succeeds, an InternalError After fault raises and DescribeBackupTasks shows the job, and a
+Timeout fault surfaces as the SDK's read timeout. Prints "N passed, M failed".
 
 Usage: sdk_test.py HOST:PORT ANY_KEY_HOST:PORT
 """
@@ -57,7 +59,7 @@ def expect_equal(got, want, what):
 
 # ---------------------------------------------------------------- new SDK (tea-openapi)
 
-def new_client(secret=SK, key=AK, algorithm=None, endpoint=None):
+def new_client(secret=SK, key=AK, algorithm=None, endpoint=None, **config_fields):
     from alibabacloud_tea_openapi.models import Config
     from alibabacloud_rds20140815.client import Client
 
@@ -67,6 +69,7 @@ def new_client(secret=SK, key=AK, algorithm=None, endpoint=None):
         region_id="cn-hangzhou",
         endpoint=endpoint or ENDPOINT,
         protocol="http",
+        **config_fields,
     )
     if algorithm:
         config.signature_algorithm = algorithm
@@ -492,6 +495,129 @@ def issue13_suite():
         check(f"python new SDK (issue 13): {name}", fn)
 
 
+# ---------------------------------------------------------------- faults (faults.md)
+
+def inject(line):
+    """Declares a fault; returns its FaultId."""
+    answer = sim(dict(line, Action="Sim.InjectFault"))
+    expect_equal(answer["HttpStatus"], 200, f"Sim.InjectFault {answer}")
+    return answer["FaultId"]
+
+
+def expect_held(started, at_least):
+    import time
+
+    held = time.monotonic() - started
+    if held < at_least:
+        raise AssertionError(f"answered after {held:.2f} s, before the read timeout of {at_least} s")
+
+
+def faults_suite():
+    """Throttling, an InternalError After and a Timeout through the new SDK (retries off:
+    Config(retry_options=RetryOptions({"retryable": False})), a read timeout of 500 ms in
+    RuntimeOptions) and the old one (AcsClient(auto_retry=False, timeout=1))."""
+    import time
+
+    from alibabacloud_rds20140815 import models as m
+    from darabonba.policy.retry import RetryOptions
+    from darabonba.runtime import RuntimeOptions
+
+    inst = "rm-faults"
+    client = new_client(retry_options=RetryOptions({"retryable": False}))
+    no_retry = RuntimeOptions()
+    short_read = RuntimeOptions(read_timeout=500)  # milliseconds
+
+    def tasks():
+        r = client.describe_backup_tasks_with_options(m.DescribeBackupTasksRequest(dbinstance_id=inst), no_retry)
+        return [j.backup_job_id for j in r.body.items.backup_job]
+
+    def setup():
+        answer = sim({"Action": "Sim.CreateInstance", "DBInstanceId": inst, "Engine": "MySQL"})
+        expect_equal(answer["HttpStatus"], 200, "Sim.CreateInstance")
+
+    def throttling():
+        inject({"Fault": "Throttling", "Target": "DescribeBackupTasks", "DBInstanceId": inst, "Times": 1})
+        e = new_expect_error(tasks, "Throttling.User", 400)
+        if "Request was denied due to user flow control." not in str(e.message):
+            raise AssertionError(e.message)
+        expect_equal(tasks(), [], "the next call succeeds")
+
+    def internal_error_after():
+        inject({"Fault": "InternalError", "Target": "CreateBackup", "DBInstanceId": inst, "Times": 1,
+                "Phase": "After"})
+        new_expect_error(
+            lambda: client.create_backup_with_options(m.CreateBackupRequest(dbinstance_id=inst), no_retry),
+            "InternalError", 500)
+        jobs = tasks()
+        expect_equal(len(jobs), 1, f"the job the lost answer started: {jobs}")
+        sim({"Action": "Sim.AdvanceTime", "Seconds": 700})
+
+    def timeout():
+        inject({"Fault": "Timeout", "Target": "DescribeBackups", "DBInstanceId": inst, "Times": 1,
+                "LatencyMs": 3000})
+        started = time.monotonic()
+        try:
+            client.describe_backups_with_options(m.DescribeBackupsRequest(dbinstance_id=inst), short_read)
+        except Exception as e:  # noqa: BLE001 - the SDK's own type is checked below
+            expect_read_timeout(e)
+            expect_held(started, 0.5)
+        else:
+            raise AssertionError("no read timeout")
+        r = client.describe_backups_with_options(m.DescribeBackupsRequest(dbinstance_id=inst), no_retry)
+        expect_equal(len(r.body.items.backup), 1, "the next call succeeds")
+
+    def old_sdk():
+        from aliyunsdkcore.acs_exception.exceptions import ClientException, ServerException
+        from aliyunsdkcore.client import AcsClient
+        from aliyunsdkrds.request.v20140815.DescribeBackupTasksRequest import DescribeBackupTasksRequest
+
+        def request():
+            req = DescribeBackupTasksRequest()
+            req.set_endpoint(ENDPOINT)
+            req.set_DBInstanceId(inst)
+            return req
+
+        old = AcsClient(AK, SK, "cn-hangzhou", auto_retry=False, max_retry_time=0, timeout=1)  # seconds
+        inject({"Fault": "Throttling", "Target": "DescribeBackupTasks", "DBInstanceId": inst, "Times": 1})
+        try:
+            old.do_action_with_exception(request())
+        except ServerException as e:
+            expect_equal((e.get_error_code(), e.get_http_status()), ("Throttling.User", 400), "old SDK")
+        else:
+            raise AssertionError("no ServerException")
+        json.loads(old.do_action_with_exception(request()))
+        inject({"Fault": "Timeout", "Target": "DescribeBackupTasks", "DBInstanceId": inst, "Times": 1,
+                "LatencyMs": 3000})
+        started = time.monotonic()
+        try:
+            old.do_action_with_exception(request())
+        except ClientException as e:
+            expect_equal(e.get_error_code(), "SDK.HttpError", "old SDK code")
+            if "Read timed out" not in e.get_error_msg():
+                raise AssertionError(e.get_error_msg())
+            expect_held(started, 1.0)
+        else:
+            raise AssertionError("no ClientException")
+
+    for name, fn in [
+        ("setup", setup),
+        ("a Throttling fault raises Throttling.User, the next call succeeds", throttling),
+        ("an InternalError After fault raises, DescribeBackupTasks shows the job", internal_error_after),
+        ("a Timeout fault surfaces as the read timeout", timeout),
+        ("old SDK: Throttling.User, then a Timeout as SDK.HttpError Read timed out", old_sdk),
+    ]:
+        check(f"python SDKs (faults): {name}", fn)
+
+
+def expect_read_timeout(e):
+    """The new SDK's read timeout: darabonba's UnretryableException, "Read timed out"."""
+    from darabonba.exceptions import UnretryableException
+
+    if isinstance(e, UnretryableException) and "Read timed out. (read timeout=0.5)" in str(e):
+        return
+    raise AssertionError(f"not a read timeout: {type(e).__name__}: {e}")
+
+
 def main():
     new_sdk_suite("v3", None)
     new_sdk_suite("v2", "v2")
@@ -499,6 +625,7 @@ def main():
     old_suite("GET")
     ram_suite()
     issue13_suite()
+    faults_suite()
     print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
     return 1 if RESULTS["failed"] else 0
 

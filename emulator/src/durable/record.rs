@@ -18,6 +18,10 @@ pub enum Change {
         action: String,
         /// The action's parameters, in order.
         params: Vec<(String, String)>,
+        /// The `--access-key` key it was signed with (not among `params`): matched against
+        /// faults' `AccessKeyId` filters only, so that recovery fires the same faults.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signing_key: Option<String>,
     },
     /// A scenario line from the control plane (or `--identities`).
     Line {
@@ -115,6 +119,7 @@ mod tests {
                 at: Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap(),
                 action: "CreateBackup".into(),
                 params: vec![("DBInstanceId".into(), "rm-a".into())],
+                signing_key: Some("testid".into()),
             },
             offset_ms: None,
             nonce: Some(StoredNonce {

@@ -1,8 +1,13 @@
 //! The API endpoint `/`: decode, the gateway checks in the spec's order (the start-up keys,
 //! then the simulation's identities), then the action through the engine (nonce check,
-//! apply as the caller, log, wait until durable).
+//! injected faults, apply as the caller, log, wait until durable), then the fault's wire
+//! behaviour: `Latency` and `Timeout` hold the answer outside the engine's lock, and
+//! `Timeout` closes the connection without an answer (faults.md).
+
+use std::time::Duration;
 
 use http::HeaderMap;
+use rds_backup_sim::faults::{FaultKind, Fired};
 
 use crate::action::Format;
 use crate::engine::EngineError;
@@ -44,11 +49,34 @@ async fn serve(ctx: &Context, decoded: &DecodedRequest<'_>) -> http::Response<Bo
     let action = verified.action;
     let reverify = |sim: &_| gateway::verify(decoded, &ctx.keys.with_identities(sim), real);
     match ctx.engine.api(verified, real, reverify).await {
-        Ok(answer) => response::answer(format, action.as_str(), answer.http_status, &answer.body),
+        Ok(answer) => {
+            let fault = answer.fault;
+            if let Some(fired) = fault {
+                hold(fired).await;
+            }
+            let mut response =
+                response::answer(format, action.as_str(), answer.http_status, &answer.body);
+            if let Some(fired) = fault {
+                super::note(&mut response).fault_id = Some(fired.fault_id());
+                if fired.kind == FaultKind::Timeout {
+                    response.extensions_mut().insert(super::HangUp);
+                }
+            }
+            response
+        }
         Err(EngineError::Gateway(err)) => response::gateway(format, &err),
         Err(EngineError::Storage(reason)) => response::server(&ServerError::StorageFailure {
             reason: reason.to_string(),
         }),
         Err(EngineError::LineNotUtf8(line)) => response::server(&ServerError::LineNotUtf8 { line }),
+    }
+}
+
+/// Holds a request that a `Latency` or `Timeout` fault fired on for its `LatencyMs`
+/// (faults.md). The engine's lock is already released, and the change (with `Phase:
+/// After`) durable: other requests go on meanwhile.
+async fn hold(fired: Fired) {
+    if fired.kind.takes_latency() {
+        tokio::time::sleep(Duration::from_millis(u64::from(fired.latency_ms))).await;
     }
 }

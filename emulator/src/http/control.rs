@@ -146,14 +146,19 @@ pub async fn handle(
     match path {
         "/_sim/action" => {
             let named = line_note(&body);
+            let mut fault_id = None;
             let mut answer = match ctx.engine.action(&body).await {
-                Ok(Some(answer)) => response::line(&answer),
+                Ok(Some(answer)) => {
+                    fault_id = answer.fault.map(|fired| fired.fault_id());
+                    response::line(&answer)
+                }
                 Ok(None) => response::server(&ServerError::NoLine),
                 Err(err) => engine_error(err),
             };
             let note = super::note(&mut answer);
             note.action = named.action;
             note.instance = named.instance;
+            note.fault_id = fault_id;
             answer
         }
         "/_sim/replay" => match ctx.engine.lines(&body).await {
@@ -242,13 +247,14 @@ fn dashboard(ctx: &Context, query: Option<&str>) -> http::Response<Body> {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let clock_mode = ctx.engine.clock_mode().to_string();
     let page = ctx.engine.view(|sim, now| {
+        let faults = super::dashboard::FaultView::active(sim, now);
         super::dashboard::render(
             sim,
             now,
             &super::dashboard::PageInput {
                 clock_mode,
                 real_now,
-                faults: &[],
+                faults: &faults,
                 requests: &requests,
                 selected: selected.as_deref(),
             },

@@ -7,6 +7,7 @@
 //! ([`rds_backup_sim::Simulation::instance_as_of`]).
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
+use rds_backup_sim::faults::Fault;
 use rds_backup_sim::{Instance, JobRecord, Simulation, Timestamp};
 
 use crate::request_log::RequestRecord;
@@ -16,7 +17,7 @@ pub const MAX_INSTANCES: usize = 500;
 /// The requests listed.
 pub const REQUESTS_SHOWN: usize = 50;
 
-/// An injected fault as the dashboard lists it (faults.md; issue 14 fills the list).
+/// An injected fault as the dashboard lists it (faults.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FaultView {
     /// `FaultId`.
@@ -25,13 +26,60 @@ pub struct FaultView {
     pub summary: String,
 }
 
+impl FaultView {
+    /// The faults of `sim` still active at `now`, in declaration order.
+    pub fn active(sim: &Simulation, now: Timestamp) -> Vec<FaultView> {
+        sim.faults()
+            .iter()
+            .filter(|fault| fault.is_active(now))
+            .map(|fault| FaultView {
+                id: fault.fault_id(),
+                summary: summary(fault),
+            })
+            .collect()
+    }
+}
+
+/// `Throttling on CreateBackup, rm-a, key testid, Before; fired 1 of 3`, and so on.
+fn summary(fault: &Fault) -> String {
+    let s = &fault.spec;
+    let mut out = format!(
+        "{} on {}",
+        s.kind.as_str(),
+        s.target.as_deref().unwrap_or("jobs")
+    );
+    if let Some(instance) = &s.db_instance_id {
+        out.push_str(&format!(", {instance}"));
+    }
+    if let Some(key) = &s.access_key_id {
+        out.push_str(&format!(", key {key}"));
+    }
+    if s.kind.is_request_fault() {
+        out.push_str(&format!(", {}", s.phase.as_str()));
+    }
+    if s.kind.takes_latency() {
+        out.push_str(&format!(", {} ms", s.latency_ms()));
+    }
+    if let Some(p) = s.probability {
+        out.push_str(&format!(", probability {}", p.get()));
+    }
+    out.push_str(&format!("; fired {}", fault.fired));
+    if let Some(times) = s.times {
+        out.push_str(&format!(" of {times}"));
+    }
+    if let Some(until) = s.until {
+        out.push_str(&format!("; until {}", until.to_rfc3339()));
+    }
+    out
+}
+
 /// What the page shows besides the simulation.
 pub struct PageInput<'a> {
     /// `--clock` mode and the real time, for the header.
     pub clock_mode: String,
     /// The real time of the rendering.
     pub real_now: String,
-    /// The active faults (none until faults exist).
+    /// The active faults ([`FaultView::active`]).
     pub faults: &'a [FaultView],
     /// The last requests, oldest first.
     pub requests: &'a [RequestRecord],
@@ -345,6 +393,10 @@ mod tests {
     use rds_backup_sim::scenario::Scenario;
 
     fn page(lines: &[&str], selected: Option<&str>) -> String {
+        page_with(lines, selected, None)
+    }
+
+    fn page_with(lines: &[&str], selected: Option<&str>, fault_id: Option<&str>) -> String {
         let mut scenario = Scenario::new();
         for line in lines {
             let answer = scenario.apply_line(line.as_bytes()).expect("a line");
@@ -361,6 +413,7 @@ mod tests {
                 action: Some("<b>Create</b>".into()),
                 instance: Some("rm-<i>".into()),
                 code: Some("BackupJobExists".into()),
+                fault_id: fault_id.map(str::to_owned),
                 ..Default::default()
             },
             7,
@@ -371,7 +424,7 @@ mod tests {
             &PageInput {
                 clock_mode: "manual".into(),
                 real_now: "now".into(),
-                faults: &[],
+                faults: &FaultView::active(sim, sim.clock()),
                 requests: &requests,
                 selected,
             },
@@ -425,5 +478,37 @@ mod tests {
         assert!(html.contains("No faults injected."));
         assert!(html.contains("No backup sets yet."));
         assert!(html.contains("2 instances, 1 with an active job"));
+    }
+
+    #[test]
+    fn active_faults_are_listed_and_a_request_row_names_its_fault() {
+        let html = page_with(
+            &[
+                r#"{"Action":"Sim.InjectFault","Fault":"Timeout","Target":"CreateBackup","DBInstanceId":"rm-a","AccessKeyId":"testid","Phase":"After","LatencyMs":250,"Times":2}"#,
+                r#"{"Action":"Sim.InjectFault","Fault":"JobFails","Probability":0.5,"Until":"2026-01-02T00:00:00Z"}"#,
+                r#"{"Action":"Sim.InjectFault","Fault":"Throttling","Target":"*","Times":1,"Until":"2020-01-01T00:00:00Z"}"#,
+            ],
+            None,
+            Some("f-1"),
+        );
+        assert!(html.contains("Active faults<small>2</small>"), "{html}");
+        assert!(
+            html.contains(
+                "<td class=\"mono\">f-1</td><td>Timeout on CreateBackup, rm-a, key testid, After, 250 ms; fired 0 of 2</td>"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "<td class=\"mono\">f-2</td><td>JobFails on jobs, probability 0.5; fired 0; until 2026-01-02T00:00:00Z</td>"
+            ),
+            "{html}"
+        );
+        // f-3 retired (past its `Until`): not listed.
+        assert!(!html.contains(">f-3<"), "{html}");
+        assert!(!html.contains("No faults injected."), "{html}");
+        // The request row's FaultId cell.
+        // The request row's FaultId cell: f-1 shows twice, its fault row and that cell.
+        assert_eq!(html.matches(">f-1<").count(), 2, "{html}");
     }
 }

@@ -40,9 +40,26 @@ pub struct Context {
     pub requests: RequestRing,
 }
 
+/// A `Timeout` fault fired (faults.md): the connection closes without an answer. Marks the
+/// response in its extensions; [`served`] turns it into this error, which makes hyper drop
+/// the connection without writing anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the connection was closed without an answer by an injected Timeout fault")]
+pub struct HangUp;
+
+/// [`logged`] for hyper: the response, or [`HangUp`] when the connection must close
+/// without an answer.
+pub async fn served(ctx: &Context, request: Request<Incoming>) -> Result<Response<Body>, HangUp> {
+    let response = logged(ctx, request).await;
+    match response.extensions().get::<HangUp>() {
+        Some(&hang_up) => Err(hang_up),
+        None => Ok(response),
+    }
+}
+
 /// Serves one request and logs it (spec/emulator.md, "Request log"): one record in the
 /// ring and one `tracing` event. `GET /_sim/requests` is logged but not kept, so that it
-/// does not list itself.
+/// does not list itself. A response marked [`HangUp`] is logged with no status.
 pub async fn logged(ctx: &Context, request: Request<Incoming>) -> Response<Body> {
     let started = crate::clock::monotonic_now();
     let method = request.method().clone();
@@ -52,12 +69,16 @@ pub async fn logged(ctx: &Context, request: Request<Incoming>) -> Response<Body>
         .extensions_mut()
         .remove::<LogNote>()
         .unwrap_or_default();
+    let status = match response.extensions().get::<HangUp>() {
+        Some(_) => None,
+        None => Some(response.status().as_u16()),
+    };
     let record = RequestRecord::new(
         ctx.engine.real_now(),
         Some(ctx.engine.sim_now().to_wire_seconds()),
         method.as_str(),
         &path,
-        Some(response.status().as_u16()),
+        status,
         note,
         u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
     );

@@ -2,12 +2,14 @@
 // rds-backup-sim serve, with its default (V3) signature. Run by tests/sdk/run.sh.
 // Issue 13: DescribeDBInstances filtered by Engine over 250 instances, DescribeRegions
 // answered Sim.NotImplemented 501, a random key against the --accept-any-key server.
+// Issue 14: faults with retries off (Throttling, InternalError After, Timeout as ReadTimeout).
 // Usage: node sdk_test.js HOST:PORT ANY_KEY_HOST:PORT. Prints "N passed, M failed".
 'use strict';
 
 const http = require('http');
 const Rds = require('@alicloud/rds20140815');
 const OpenApi = require('@alicloud/openapi-core');
+const $dara = require('@darabonba/typescript');
 
 const endpoint = process.argv[2];
 const anyKeyEndpoint = process.argv[3];
@@ -33,9 +35,9 @@ async function sim(line, target = endpoint) {
   return JSON.parse(await post('/_sim/action', JSON.stringify(line), target));
 }
 
-function client(accessKeyId = 'testid', accessKeySecret = 'testsecret', target = endpoint) {
+function client(accessKeyId = 'testid', accessKeySecret = 'testsecret', target = endpoint, extra = {}) {
   return new Rds.default(new OpenApi.$OpenApiUtil.Config({
-    accessKeyId, accessKeySecret, regionId: 'cn-hangzhou', endpoint: target, protocol: 'http',
+    accessKeyId, accessKeySecret, regionId: 'cn-hangzhou', endpoint: target, protocol: 'http', ...extra,
   }));
 }
 
@@ -45,9 +47,9 @@ function equal(got, want, what) {
   }
 }
 
-// The SDK throws ClientError for a 4xx answer and ServerError for a 5xx one.
-async function expectError(call, code, statusCode) {
-  const cls = statusCode >= 500 ? OpenApi.ServerError : OpenApi.ClientError;
+// The SDK throws ClientError for a 4xx answer and ServerError for a 5xx one (ThrottlingError
+// for Throttling.User: pass `cls`).
+async function expectError(call, code, statusCode, cls = statusCode >= 500 ? OpenApi.ServerError : OpenApi.ClientError) {
   try {
     await call();
   } catch (e) {
@@ -129,6 +131,7 @@ async function main() {
       ['rds:CreateBackup', 'ImplicitDeny', 'node'], 'accessDeniedDetail');
   });
   await issue13(c);
+  await faults();
   console.log(`${results.passed} passed, ${results.failed} failed`);
   process.exitCode = results.failed ? 1 : 0;
 }
@@ -194,6 +197,50 @@ async function issue13(c) {
     equal(t.body.items.backupJob.map((j) => j.backupJobId), [r.body.backupJobId], 'jobs');
     await expectError(() => client(key, secret).describeBackupTasks(
       new Rds.DescribeBackupTasksRequest({ DBInstanceId: 'rm-node-any' })), 'InvalidAccessKeyId.NotFound', 404);
+  });
+}
+
+// Faults (faults.md) with the SDK's retries off (Config.retryOptions not retryable; it
+// retries only when given retryable options) and a read timeout of 500 ms for the Timeout.
+async function faults() {
+  const inst = 'rm-node-faults';
+  const noRetry = { retryOptions: new $dara.RetryOptions({ retryable: false }) };
+  const c = client('testid', 'testsecret', endpoint, noRetry);
+  const inject = async (line) => {
+    const a = await sim({ Action: 'Sim.InjectFault', DBInstanceId: inst, Times: 1, ...line });
+    equal(a.HttpStatus, 200, `Sim.InjectFault ${JSON.stringify(a)}`);
+  };
+  const tasks = async () => (await c.describeBackupTasks(
+    new Rds.DescribeBackupTasksRequest({ DBInstanceId: inst }))).body.items.backupJob;
+  await check('faults: setup', async () => {
+    equal((await sim({ Action: 'Sim.CreateInstance', DBInstanceId: inst, Engine: 'MySQL' })).HttpStatus, 200,
+      'Sim.CreateInstance');
+  });
+  await check('faults: a Throttling fault raises Throttling.User, the next call succeeds', async () => {
+    await inject({ Fault: 'Throttling', Target: 'DescribeBackupTasks' });
+    const e = await expectError(tasks, 'Throttling.User', 400, OpenApi.ThrottlingError);
+    if (!String(e.message).includes('Request was denied due to user flow control.')) throw new Error(e.message);
+    equal(await tasks(), [], 'the next call succeeds');
+  });
+  await check('faults: an InternalError After fault raises, DescribeBackupTasks shows the job', async () => {
+    await inject({ Fault: 'InternalError', Target: 'CreateBackup', Phase: 'After' });
+    await expectError(() => c.createBackup(new Rds.CreateBackupRequest({ DBInstanceId: inst })), 'InternalError', 500);
+    equal((await tasks()).length, 1, 'the job the lost answer started');
+  });
+  await check('faults: a Timeout fault surfaces as the read timeout', async () => {
+    await inject({ Fault: 'Timeout', Target: 'DescribeBackups', LatencyMs: 3000 });
+    const started = Date.now();
+    const request = new Rds.DescribeBackupsRequest({ DBInstanceId: inst });
+    try {
+      await c.describeBackupsWithOptions(request, new $dara.RuntimeOptions({ readTimeout: 500 }));
+    } catch (e) {
+      if (!/ReadTimeout/.test(`${e.name} ${e.message}`)) throw e;
+      const held = Date.now() - started;
+      if (held < 500) throw new Error(`raised after ${held} ms`);
+      equal((await c.describeBackups(request)).statusCode, 200, 'the next call succeeds');
+      return;
+    }
+    throw new Error('no read timeout');
   });
 }
 
