@@ -1,4 +1,8 @@
 //! Instances: what they are (create-backup.md section 1) and their backup state.
+//!
+//! `mod.rs` holds the entity and its getters; `wire.rs` the state's JSON shape of an
+//! instance; `spec.rs` what `Sim.CreateInstance` and `Sim.ModifyInstance` give, and its
+//! validation.
 
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
@@ -11,6 +15,13 @@ use crate::time::Timestamp;
 use crate::vocab::{
     Category, DbStatus, Engine, InstanceKind, InstanceStatus, LockMode, StorageType,
 };
+
+mod spec;
+mod wire;
+
+pub(crate) use spec::{validate_databases, validate_duration, validate_tags};
+pub use spec::{InstanceChanges, InstanceSpec, InvalidField};
+use wire::InstanceWire;
 
 /// The default `AccountId` of instances and of the root identity.
 pub const DEFAULT_ACCOUNT_ID: &str = "1000000000000001";
@@ -123,117 +134,6 @@ impl Default for InstanceDetails {
             job_databases: None,
         }
     }
-}
-
-/// The serialized form of an [`Instance`] (the state's JSON shape, docs/emulator.md).
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct InstanceWire {
-    id: InstanceId,
-    engine: Engine,
-    engine_version: CompactString,
-    storage: StorageType,
-    kind: InstanceKind,
-    status: InstanceStatus,
-    lock: LockMode,
-    category: Category,
-    /// Absent in states written before it existed: read as the default start.
-    #[serde(default = "default_created")]
-    create_time: Timestamp,
-    region: CompactString,
-    account_id: CompactString,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    tags: Vec<(CompactString, CompactString)>,
-    databases: Vec<Database>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    backup_duration_seconds: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    policy: Option<BackupPolicy>,
-    /// T-6; absent in states written before retention existed.
-    #[serde(default)]
-    backup_retention_period: RetentionDays,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    next_auto_start: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    active_job: Option<ActiveJob>,
-    /// For an active SQL Server full backup: the database names when it started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    active_job_databases: Option<Vec<CompactString>>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    history: Vec<JobRecord>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    last_full: Option<FullBackupMark>,
-    #[serde(default)]
-    quota: QuotaLedger,
-}
-
-impl From<Instance> for InstanceWire {
-    fn from(i: Instance) -> InstanceWire {
-        let engine_version = CompactString::new(i.engine_version());
-        let d = i.details.map(|d| *d).unwrap_or_default();
-        InstanceWire {
-            id: i.id,
-            engine: i.engine,
-            engine_version,
-            storage: i.storage,
-            kind: i.kind,
-            status: i.status,
-            lock: i.lock,
-            category: i.category,
-            create_time: i.created,
-            region: d.region,
-            account_id: d.account_id,
-            tags: d.tags,
-            databases: i.databases,
-            backup_duration_seconds: i.backup_duration_seconds,
-            policy: i.policy,
-            backup_retention_period: i.retention,
-            next_auto_start: i.next_auto_start,
-            active_job: i.active_job,
-            active_job_databases: d.job_databases,
-            history: i.history,
-            last_full: d.last_full,
-            quota: i.quota,
-        }
-    }
-}
-
-impl From<InstanceWire> for Instance {
-    fn from(w: InstanceWire) -> Instance {
-        let details = InstanceDetails {
-            engine_version: (w.engine_version != w.engine.default_version())
-                .then_some(w.engine_version),
-            region: w.region,
-            account_id: w.account_id,
-            tags: w.tags,
-            last_full: w.last_full,
-            job_databases: w.active_job_databases,
-        };
-        Instance {
-            id: w.id,
-            engine: w.engine,
-            storage: w.storage,
-            kind: w.kind,
-            status: w.status,
-            lock: w.lock,
-            category: w.category,
-            created: w.create_time,
-            policy: w.policy,
-            retention: w.backup_retention_period,
-            backup_duration_seconds: w.backup_duration_seconds,
-            next_auto_start: w.next_auto_start,
-            active_job: w.active_job,
-            history: w.history,
-            quota: w.quota,
-            databases: w.databases,
-            details: (!details.is_default()).then(|| Box::new(details)),
-        }
-    }
-}
-
-/// The `CreateTime` of an instance in a state written before instances kept it.
-fn default_created() -> Timestamp {
-    crate::simulation::DEFAULT_START
 }
 
 /// Where the last successful full backup of an instance started, and what it held.
@@ -400,226 +300,6 @@ impl Instance {
         !matches!(self.kind, InstanceKind::Readonly | InstanceKind::Temp)
             && self.status == InstanceStatus::Running
             && self.lock == LockMode::Unlock
-    }
-}
-
-/// Everything `Sim.CreateInstance` gives: the instance fields of section 1.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InstanceSpec {
-    /// `DBInstanceId`.
-    pub id: InstanceId,
-    /// `Engine`.
-    pub engine: Engine,
-    /// `EngineVersion`; `None` for the engine's default.
-    pub engine_version: Option<String>,
-    /// `DBInstanceStorageType`; `None` for the engine's default.
-    pub storage: Option<StorageType>,
-    /// `DBInstanceType`.
-    pub kind: InstanceKind,
-    /// `DBInstanceStatus`.
-    pub status: InstanceStatus,
-    /// `LockMode`.
-    pub lock: LockMode,
-    /// `Category`.
-    pub category: Category,
-    /// `RegionId`; `None` for `cn-hangzhou`.
-    pub region: Option<String>,
-    /// `AccountId`; `None` for the default account.
-    pub account_id: Option<String>,
-    /// `Tags`.
-    pub tags: Vec<(String, String)>,
-    /// The databases.
-    pub databases: Vec<Database>,
-    /// `BackupDurationSeconds`; `None` for the simulation's default.
-    pub backup_duration_seconds: Option<u32>,
-    /// `BackupPolicy`.
-    pub policy: Option<BackupPolicy>,
-    /// `BackupRetentionPeriod` (T-6).
-    pub retention: RetentionDays,
-}
-
-impl InstanceSpec {
-    /// A `Running`, unlocked, primary, high-availability instance with the engine's
-    /// defaults and no databases.
-    pub fn new(id: InstanceId, engine: Engine) -> InstanceSpec {
-        InstanceSpec {
-            id,
-            engine,
-            engine_version: None,
-            storage: None,
-            kind: InstanceKind::Primary,
-            status: InstanceStatus::Running,
-            lock: LockMode::Unlock,
-            category: Category::HighAvailability,
-            region: None,
-            account_id: None,
-            tags: Vec::new(),
-            databases: Vec::new(),
-            backup_duration_seconds: None,
-            policy: None,
-            retention: RetentionDays::DEFAULT,
-        }
-    }
-}
-
-/// What `Sim.ModifyInstance` may change; `None` keeps a field as it is.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct InstanceChanges {
-    /// New `DBInstanceStatus`.
-    pub status: Option<InstanceStatus>,
-    /// New `LockMode`.
-    pub lock: Option<LockMode>,
-    /// New `DBInstanceType`.
-    pub kind: Option<InstanceKind>,
-    /// The new list of databases (replaces the list).
-    pub databases: Option<Vec<Database>>,
-    /// `Some(None)` removes the policy.
-    pub policy: Option<Option<BackupPolicy>>,
-    /// New `BackupRetentionPeriod` (T-6).
-    pub retention: Option<RetentionDays>,
-    /// New `BackupDurationSeconds`.
-    pub backup_duration_seconds: Option<u32>,
-    /// New `Tags` (replaces them).
-    pub tags: Option<Vec<(String, String)>>,
-}
-
-/// Why an instance description was refused; the message names the field.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {reason}")]
-pub struct InvalidField {
-    /// The field, as the scenario format spells it.
-    pub field: &'static str,
-    /// Why.
-    pub reason: String,
-}
-
-impl InvalidField {
-    /// A refusal of `field` for `reason`.
-    pub fn new(field: &'static str, reason: impl Into<String>) -> InvalidField {
-        InvalidField {
-            field,
-            reason: reason.into(),
-        }
-    }
-}
-
-pub(crate) fn validate_databases(databases: &[Database]) -> Result<(), InvalidField> {
-    for (i, db) in databases.iter().enumerate() {
-        if !is_valid_database_name(&db.name) {
-            return Err(InvalidField::new(
-                "Databases",
-                format!(
-                    "{:?} is not a database name (2-64 of a-z, 0-9, _ and -, starting with a letter, ending with a letter or digit)",
-                    crate::vocab::clip(&db.name)
-                ),
-            ));
-        }
-        if databases[..i].iter().any(|other| other.name == db.name) {
-            return Err(InvalidField::new(
-                "Databases",
-                format!("{:?} is listed twice", db.name.as_str()),
-            ));
-        }
-    }
-    Ok(())
-}
-
-pub(crate) fn validate_tags(tags: &[(String, String)]) -> Result<(), InvalidField> {
-    if tags.len() > 20 {
-        return Err(InvalidField::new("Tags", "at most 20 tags"));
-    }
-    for (key, value) in tags {
-        if !(1..=128).contains(&key.chars().count()) {
-            return Err(InvalidField::new(
-                "Tags",
-                "a tag key must be 1-128 characters",
-            ));
-        }
-        if value.chars().count() > 128 {
-            return Err(InvalidField::new(
-                "Tags",
-                "a tag value must be at most 128 characters",
-            ));
-        }
-    }
-    Ok(())
-}
-
-pub(crate) fn validate_duration(seconds: u32) -> Result<(), InvalidField> {
-    if seconds == 0 || u64::from(seconds) > crate::settings::MAX_BACKUP_DURATION_SECONDS {
-        return Err(InvalidField::new(
-            "BackupDurationSeconds",
-            format!(
-                "must be an integer from 1 to {}",
-                crate::settings::MAX_BACKUP_DURATION_SECONDS
-            ),
-        ));
-    }
-    Ok(())
-}
-
-impl InstanceSpec {
-    /// Checks every field; builds the instance at `now` only if all are valid.
-    pub(crate) fn build(self, now: Timestamp) -> Result<Instance, InvalidField> {
-        let storage = self.storage.unwrap_or(self.engine.default_storage());
-        if self.engine == Engine::MariaDb && !storage.is_cloud_disk() {
-            return Err(InvalidField::new(
-                "DBInstanceStorageType",
-                "MariaDB runs on cloud disks only: local_ssd is refused",
-            ));
-        }
-        validate_databases(&self.databases)?;
-        validate_tags(&self.tags)?;
-        if let Some(seconds) = self.backup_duration_seconds {
-            validate_duration(seconds)?;
-        }
-        let account_id = self
-            .account_id
-            .unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_owned());
-        if account_id.len() != 16 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(InvalidField::new("AccountId", "must be 16 digits"));
-        }
-        let engine_version = self
-            .engine_version
-            .unwrap_or_else(|| self.engine.default_version().to_owned());
-        if engine_version.is_empty() || engine_version.len() > 64 {
-            return Err(InvalidField::new("EngineVersion", "must be 1-64 bytes"));
-        }
-        let region = self.region.unwrap_or_else(|| DEFAULT_REGION_ID.to_owned());
-        if region.is_empty() || region.len() > 64 {
-            return Err(InvalidField::new("RegionId", "must be 1-64 bytes"));
-        }
-        let mut instance = Instance {
-            id: self.id,
-            engine: self.engine,
-            storage,
-            kind: self.kind,
-            status: self.status,
-            lock: self.lock,
-            category: self.category,
-            created: now,
-            next_auto_start: self.policy.and_then(|p| p.next_start_after(now)),
-            policy: self.policy,
-            retention: self.retention,
-            backup_duration_seconds: self.backup_duration_seconds,
-            active_job: None,
-            history: Vec::new(),
-            quota: QuotaLedger::default(),
-            databases: self.databases,
-            details: None,
-        };
-        let details = InstanceDetails {
-            engine_version: (engine_version != self.engine.default_version())
-                .then(|| CompactString::new(engine_version)),
-            region: CompactString::new(region),
-            account_id: CompactString::new(account_id),
-            ..InstanceDetails::default()
-        };
-        if !details.is_default() {
-            instance.details = Some(Box::new(details));
-        }
-        instance.set_tags(self.tags);
-        Ok(instance)
     }
 }
 
