@@ -155,6 +155,9 @@ pub trait WireError {
 }
 
 #[cfg(test)]
+mod golden;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -2,22 +2,160 @@
 //! status and exact message each answers (create-backup.md sections 3, 7, 8; ram.md;
 //! scenario-format.md). The rows themselves live in `ErrorCode::spec`; this pins which
 //! row each variant maps to.
+//!
+//! Exhaustive by construction: [`Golden::variant`] names each enum's variants with a `match`
+//! that has no wildcard, so a new variant does not compile until it is listed here, and
+//! every test ends by asserting that it pinned every variant of the enums it covers.
 
-use rds_backup_sim::authz::eval::DenyKind;
-use rds_backup_sim::authz::{AccessDenied, AuthError};
-use rds_backup_sim::quota::QuotaExceeded;
-use rds_backup_sim::*;
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 
-fn wire<E: WireError>(e: &E) -> (&'static str, u16, String) {
+use crate::authz::eval::DenyKind;
+use crate::authz::{AccessDenied, AuthError};
+use crate::ops::describe_db_instances::DescribeDbInstancesError;
+use crate::quota::QuotaExceeded;
+use crate::*;
+
+/// An error enum whose variants the golden tests must each pin.
+trait Golden: WireError {
+    /// Every variant, as its pattern is written in [`golden!`].
+    const VARIANTS: &'static [&'static str];
+    /// This value's variant, from a `match` with no wildcard arm.
+    fn variant(&self) -> &'static str;
+}
+
+/// Implements [`Golden`] for an enum from the patterns of all its variants: the generated
+/// `match` has no wildcard, so a variant added to the enum does not compile until it is
+/// listed, and then [`all_pinned`] fails until a test pins its row.
+macro_rules! golden {
+    ($ty:ty: $($variant:pat),+ $(,)?) => {
+        impl Golden for $ty {
+            const VARIANTS: &'static [&'static str] = &[$(stringify!($variant)),+];
+            fn variant(&self) -> &'static str {
+                match self {
+                    $($variant => stringify!($variant),)+
+                }
+            }
+        }
+    };
+}
+
+golden!(CreateBackupError:
+    CreateBackupError::TimeWentBackwards(_),
+    CreateBackupError::MissingInstanceId,
+    CreateBackupError::InvalidMethod { .. },
+    CreateBackupError::InvalidType { .. },
+    CreateBackupError::InvalidStrategy { .. },
+    CreateBackupError::InvalidDbName { .. },
+    CreateBackupError::InstanceNotFound { .. },
+    CreateBackupError::ReadOnlyInstance,
+    CreateBackupError::TemporaryInstance,
+    CreateBackupError::NotRunning { .. },
+    CreateBackupError::Locked { .. },
+    CreateBackupError::MethodNotSupported { .. },
+    CreateBackupError::LogicalWithoutDatabase,
+    CreateBackupError::SqlServerDbBackupNotFull,
+    CreateBackupError::MissingDbName,
+    CreateBackupError::DatabaseNotFound { .. },
+    CreateBackupError::JobExists { .. },
+    CreateBackupError::QuotaExceeded(_),
+);
+golden!(DescribeBackupTasksError:
+    DescribeBackupTasksError::TimeWentBackwards(_),
+    DescribeBackupTasksError::MissingInstanceId,
+    DescribeBackupTasksError::InstanceNotFound { .. },
+    DescribeBackupTasksError::ReadOnlyInstance,
+    DescribeBackupTasksError::InvalidFilter { .. },
+);
+golden!(DescribeBackupsError:
+    DescribeBackupsError::TimeWentBackwards(_),
+    DescribeBackupsError::MissingInstanceId,
+    DescribeBackupsError::InstanceNotFound { .. },
+    DescribeBackupsError::InvalidStartTime { .. },
+    DescribeBackupsError::InvalidEndTime { .. },
+    DescribeBackupsError::EndNotAfterStart,
+    DescribeBackupsError::InvalidPageNumber { .. },
+    DescribeBackupsError::InvalidPageSize { .. },
+    DescribeBackupsError::InvalidFilter { .. },
+);
+golden!(DeleteBackupError:
+    DeleteBackupError::TimeWentBackwards(_),
+    DeleteBackupError::MissingInstanceId,
+    DeleteBackupError::InstanceNotFound { .. },
+    DeleteBackupError::ReadOnlyInstance,
+    DeleteBackupError::NotRunning { .. },
+    DeleteBackupError::UnsupportedInstance { .. },
+    DeleteBackupError::MissingBackupId,
+    DeleteBackupError::TooManyIds { .. },
+    DeleteBackupError::SetNotFound { .. },
+);
+golden!(DescribeInstanceError:
+    DescribeInstanceError::TimeWentBackwards(_),
+    DescribeInstanceError::MissingInstanceId,
+    DescribeInstanceError::InstanceNotFound { .. },
+);
+golden!(BackupPolicyError:
+    BackupPolicyError::TimeWentBackwards(_),
+    BackupPolicyError::MissingInstanceId,
+    BackupPolicyError::ModifyInstanceNotFound { .. },
+    BackupPolicyError::DescribeInstanceNotFound { .. },
+    BackupPolicyError::ReadOnlyInstance,
+    BackupPolicyError::InvalidTime,
+    BackupPolicyError::InvalidPeriod,
+    BackupPolicyError::InvalidRetention,
+);
+golden!(SimError:
+    SimError::TimeWentBackwards(_),
+    SimError::InvalidParameter(_),
+    SimError::UnknownField { .. },
+    SimError::InstanceAlreadyExists { .. },
+    SimError::InstanceNotFound { .. },
+    SimError::FaultNotFound { .. },
+    SimError::NoActiveJob { .. },
+);
+golden!(AuthError: AuthError::UnknownAccessKey { .. }, AuthError::Denied(_));
+golden!(DescribeDbInstancesError:
+    DescribeDbInstancesError::TimeWentBackwards(_),
+    DescribeDbInstancesError::MissingRegionId,
+    DescribeDbInstancesError::InvalidInstanceType { .. },
+    DescribeDbInstancesError::InvalidNextToken { .. },
+    DescribeDbInstancesError::InvalidParameter { .. },
+);
+
+thread_local! {
+    /// The (enum, variant) pairs this test's `wire` calls have pinned.
+    static PINNED: RefCell<BTreeSet<(&'static str, &'static str)>> =
+        const { RefCell::new(BTreeSet::new()) };
+}
+
+fn wire<E: Golden>(e: &E) -> (&'static str, u16, String) {
+    PINNED.with(|p| {
+        p.borrow_mut()
+            .insert((std::any::type_name::<E>(), e.variant()))
+    });
     let spec = e.error_code().spec();
     (spec.code, spec.status, e.message().into_owned())
+}
+
+/// Asserts that this test pinned every variant of `E`.
+fn all_pinned<E: Golden>() {
+    let name = std::any::type_name::<E>();
+    let pinned: BTreeSet<&str> = PINNED.with(|p| {
+        p.borrow()
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .collect()
+    });
+    let all: BTreeSet<&str> = E::VARIANTS.iter().copied().collect();
+    let missing: Vec<&&str> = all.difference(&pinned).collect();
+    assert!(missing.is_empty(), "{name}: no golden row for {missing:?}");
 }
 
 fn row(code: &'static str, status: u16, message: &str) -> (&'static str, u16, String) {
     (code, status, message.to_owned())
 }
 
-#[test]
 fn create_backup_error_variants_cb1_to_cb17() {
     let method = "The specified parameter \"BackupMethod\" is not valid.";
     let cases: Vec<(CreateBackupError, (&str, u16, String))> = vec![
@@ -169,7 +307,6 @@ fn create_backup_error_variants_cb1_to_cb17() {
     );
 }
 
-#[test]
 fn time_went_backwards_t1_is_the_same_answer_from_every_operation() {
     let clock = Timestamp::parse_rfc3339("2026-01-02T00:00:00Z").unwrap();
     let now = Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap();
@@ -189,9 +326,12 @@ fn time_went_backwards_t1_is_the_same_answer_from_every_operation() {
     assert_eq!(wire(&DescribeInstanceError::TimeWentBackwards(e)), expected);
     assert_eq!(wire(&BackupPolicyError::TimeWentBackwards(e)), expected);
     assert_eq!(wire(&SimError::TimeWentBackwards(e)), expected);
+    assert_eq!(
+        wire(&DescribeDbInstancesError::TimeWentBackwards(e)),
+        expected
+    );
 }
 
-#[test]
 fn section7_and_section8_error_variants() {
     let describe_nf = row(
         "InvalidDBInstanceName.NotFound",
@@ -371,7 +511,6 @@ fn section7_and_section8_error_variants() {
     );
 }
 
-#[test]
 fn simulator_control_and_ram_error_variants() {
     assert_eq!(
         wire(&SimError::InvalidParameter(InvalidField::new(
@@ -458,4 +597,61 @@ fn simulator_control_and_ram_error_variants() {
         wire(&denied),
         row("Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM.")
     );
+}
+
+fn describe_db_instances_error_variants_ddi1_to_ddi4() {
+    assert_eq!(
+        wire(&DescribeDbInstancesError::MissingRegionId),
+        row(
+            "MissingRegionId",
+            400,
+            "RegionId is mandatory for this action."
+        )
+    );
+    assert_eq!(
+        wire(&DescribeDbInstancesError::InvalidInstanceType { value: "x".into() }),
+        row(
+            "InvalidDBInstanceType.ValueNotSupport",
+            400,
+            "The specified  parameter DBInstanceType is not valid."
+        )
+    );
+    assert_eq!(
+        wire(&DescribeDbInstancesError::InvalidNextToken { value: "x".into() }),
+        row(
+            "Invalid.NextToken",
+            400,
+            "The parameter NextToken is invalid."
+        )
+    );
+    assert_eq!(
+        wire(&DescribeDbInstancesError::InvalidParameter {
+            parameter: "PageSize",
+            value: "0".into()
+        }),
+        row(
+            "InvalidParameters.Format",
+            400,
+            "Specified parameter is not valid"
+        )
+    );
+}
+
+/// Every variant of every error enum answers its golden row, and none is left out.
+#[test]
+fn golden_rows_of_every_error_variant() {
+    create_backup_error_variants_cb1_to_cb17();
+    time_went_backwards_t1_is_the_same_answer_from_every_operation();
+    section7_and_section8_error_variants();
+    simulator_control_and_ram_error_variants();
+    describe_db_instances_error_variants_ddi1_to_ddi4();
+    all_pinned::<CreateBackupError>();
+    all_pinned::<DescribeBackupTasksError>();
+    all_pinned::<DescribeBackupsError>();
+    all_pinned::<DeleteBackupError>();
+    all_pinned::<DescribeInstanceError>();
+    all_pinned::<BackupPolicyError>();
+    all_pinned::<SimError>();
+    all_pinned::<AuthError>();
+    all_pinned::<DescribeDbInstancesError>();
 }
