@@ -527,151 +527,10 @@ impl Model {
     fn action(&mut self, action: &Action) -> (u16, Value) {
         let now = self.clock;
         match action {
-            Action::Configure {
-                limit,
-                window,
-                offset,
-                duration,
-                seed,
-            } => {
-                let minutes = match offset {
-                    None => None,
-                    Some(text) => match offset_minutes(text) {
-                        Some(m) => Some(m),
-                        None => {
-                            return error(
-                                "Sim.InvalidParameter",
-                                400,
-                                "Invalid parameter QuotaUtcOffset: must be +HH:MM or -HH:MM between -12:00 and +14:00.",
-                            )
-                        }
-                    },
-                };
-                if *duration == Some(0) {
-                    return error("Sim.InvalidParameter", 400, BAD_DURATION);
-                }
-                self.advance(now);
-                let s = &mut self.settings;
-                if let Some(l) = limit {
-                    s.limit = *l;
-                }
-                if let Some(w) = window {
-                    s.rolling = *w == QuotaWindow::Rolling24h;
-                }
-                if let Some(m) = minutes {
-                    s.offset_minutes = m;
-                }
-                if let Some(d) = duration {
-                    s.duration = *d;
-                }
-                if let Some(seed) = seed {
-                    s.seed = *seed;
-                }
-                Self::ok(json!({"Clock": fmt_seconds(now)}))
-            }
-            Action::CreateInstance(spec) => {
-                let id = spec.id.as_str();
-                if self.instance(id).is_some() {
-                    return error(
-                        "Sim.InstanceAlreadyExists",
-                        400,
-                        format!("The instance {id:?} already exists."),
-                    );
-                }
-                let storage = spec.storage.unwrap_or(if spec.engine == Engine::MariaDb {
-                    StorageType::CloudEssd
-                } else {
-                    StorageType::LocalSsd
-                });
-                if spec.engine == Engine::MariaDb && storage == StorageType::LocalSsd {
-                    return error(
-                        "Sim.InvalidParameter",
-                        400,
-                        "Invalid parameter DBInstanceStorageType: MariaDB runs on cloud disks only: local_ssd is refused.",
-                    );
-                }
-                let version = match spec.engine {
-                    Engine::MySql => "8.0",
-                    Engine::PostgreSql => "16.0",
-                    Engine::SqlServer => "2019_std_ha",
-                    Engine::MariaDb => "10.3",
-                };
-                self.instances.push(Instance {
-                    id: id.to_owned(),
-                    engine: spec.engine,
-                    storage,
-                    kind: spec.kind,
-                    status: spec.status,
-                    lock: spec.lock,
-                    category: spec.category,
-                    version: spec.engine_version.clone().unwrap_or(version.to_owned()),
-                    databases: spec
-                        .databases
-                        .iter()
-                        .map(|d| (d.name.to_string(), d.status))
-                        .collect(),
-                    duration: spec.backup_duration_seconds,
-                    policy: spec.policy.as_ref().map(Policy::from_crate),
-                    auto_cursor: now,
-                });
-                Self::ok(json!({ "DBInstanceId": id }))
-            }
-            Action::ModifyInstance {
-                id,
-                status,
-                lock,
-                kind,
-                databases,
-                policy,
-                duration,
-            } => {
-                if *duration == Some(0) {
-                    return error("Sim.InvalidParameter", 400, BAD_DURATION);
-                }
-                let Some(i) = self.instance(id) else {
-                    return error(
-                        "Sim.InstanceNotFound",
-                        404,
-                        format!("The instance {id:?} does not exist."),
-                    );
-                };
-                let inst = &mut self.instances[i];
-                if let Some(s) = status {
-                    inst.status = *s;
-                }
-                if let Some(l) = lock {
-                    inst.lock = *l;
-                }
-                if let Some(k) = kind {
-                    inst.kind = *k;
-                }
-                if let Some(dbs) = databases {
-                    inst.databases = dbs.iter().map(|d| (d.name.to_string(), d.status)).collect();
-                }
-                if let Some(p) = policy {
-                    inst.policy = p.as_ref().map(Policy::from_crate);
-                    inst.auto_cursor = now;
-                }
-                if let Some(d) = duration {
-                    inst.duration = Some(*d);
-                }
-                Self::ok(json!({ "DBInstanceId": id }))
-            }
-            Action::AdvanceTo(to) => {
-                if *to < now {
-                    return error(
-                        "Sim.TimeWentBackwards",
-                        400,
-                        format!(
-                            "The time {} is earlier than the simulation clock {}.",
-                            fmt_seconds(*to),
-                            fmt_seconds(now)
-                        ),
-                    );
-                }
-                self.advance(*to);
-                Self::ok(json!({"Clock": fmt_seconds(self.clock)}))
-            }
+            Action::Configure { .. } => self.sim_configure(action),
+            Action::CreateInstance(..) => self.sim_create_instance(action),
+            Action::ModifyInstance { .. } => self.sim_modify_instance(action),
+            Action::AdvanceTo(..) => self.sim_advance_to(action),
             Action::AdvanceSeconds(s) => {
                 self.advance(now + *s as i64 * 1000);
                 Self::ok(json!({"Clock": fmt_seconds(self.clock)}))
@@ -684,39 +543,7 @@ impl Model {
                 self.advance(now + s as i64 * 1000);
                 Self::ok(json!({"Clock": fmt_seconds(self.clock)}))
             }
-            Action::FailJob(id) => {
-                let Some(id) = id.as_deref() else {
-                    return error(
-                        "Sim.InvalidParameter",
-                        400,
-                        "Invalid parameter DBInstanceId: is required.",
-                    );
-                };
-                if id.is_empty() {
-                    return error(
-                        "Sim.InvalidParameter",
-                        400,
-                        "Invalid parameter DBInstanceId: must be a non-empty string.",
-                    );
-                }
-                if self.instance(id).is_none() {
-                    return error(
-                        "Sim.InstanceNotFound",
-                        404,
-                        format!("The instance {id:?} does not exist."),
-                    );
-                }
-                let Some(j) = self.active_job(id) else {
-                    return error(
-                        "Sim.NoActiveJob",
-                        404,
-                        format!("The instance {id:?} has no active backup job."),
-                    );
-                };
-                self.end_job(j, now, SetStatus::Failed);
-                let job = self.job_marker(j);
-                Self::ok(json!({"DBInstanceId": id, "BackupJobId": job}))
-            }
+            Action::FailJob(..) => self.sim_fail_job(action),
             Action::CreateBackup(p) => self.create_backup(p, now),
             Action::DescribeTasks {
                 id,
@@ -726,97 +553,318 @@ impl Model {
             } => self.describe_tasks(id, job, *mode, *status, now),
             Action::DescribeBackups { .. } => self.describe_backups(action),
             Action::DeleteBackup { id, sets } => self.delete_backup(id, sets),
-            Action::DescribeInstance(id) => {
-                let Some(id) = present(id) else {
-                    return row(MISSING_ID);
-                };
-                let Some(i) = self.instance(id) else {
-                    return error(
-                        "InvalidDBInstanceId.NotFound",
-                        404,
-                        "The DBInstanceId provided does not exist in records.",
-                    );
-                };
-                let inst = &self.instances[i];
-                let dbs: Vec<Value> = inst
-                    .databases
-                    .iter()
-                    .map(|(n, s)| json!({"DBName": n, "DBStatus": s.as_str()}))
-                    .collect();
-                Self::ok(json!({"Items": {"DBInstanceAttribute": [{
-                    "DBInstanceId": inst.id,
-                    "Engine": inst.engine.as_str(),
-                    "EngineVersion": inst.version,
-                    "DBInstanceStorageType": inst.storage.as_str(),
-                    "DBInstanceType": inst.kind.as_str(),
-                    "DBInstanceStatus": inst.status.as_str(),
-                    "LockMode": inst.lock.as_str(),
-                    "Category": inst.category.as_str(),
-                    "RegionId": "cn-hangzhou",
-                    "Databases": dbs,
-                }]}}))
-            }
-            Action::ModifyPolicy { id, time, period } => {
-                let Some(id) = present(id) else {
-                    return row(MISSING_ID);
-                };
-                let Some(i) = self.instance(id) else {
-                    return error(
-                        "InvalidDBInstanceId.NotFound",
-                        400,
-                        "The DBInstanceId provided does not exist in records.",
-                    );
-                };
-                if self.instances[i].kind == InstanceKind::Readonly {
-                    return row(READ_ONLY);
-                }
-                let bad_time = error(
-                    "InvalidPreferredBackupTime.Format",
-                    400,
-                    "Specified preferred backup time is not valid.",
-                );
-                let Some(time) = present_str(*time) else {
-                    return bad_time;
-                };
-                match parse_policy(time, present_str(*period).unwrap_or(""), 2) {
-                    Err(true) => bad_time,
-                    Err(false) => row(BAD_FILTER),
-                    Ok(policy) => {
-                        self.instances[i].policy = Some(policy);
-                        self.instances[i].auto_cursor = now;
-                        Self::ok(json!({ "DBInstanceID": id }))
-                    }
-                }
-            }
-            Action::DescribePolicy(id) => {
-                let Some(id) = present(id) else {
-                    return row(MISSING_ID);
-                };
-                let Some(i) = self.instance(id) else {
-                    return row(NOT_FOUND);
-                };
-                let inst = &self.instances[i];
-                let (time, period, next) = match inst.policy {
-                    None => (String::new(), String::new(), String::new()),
-                    Some(p) => (
-                        p.time_text(),
-                        p.period_text(),
-                        minute_text(p.next_after(inst.auto_cursor)),
-                    ),
-                };
-                Self::ok(json!({
-                    "PreferredBackupTime": time,
-                    "PreferredBackupPeriod": period,
-                    "PreferredNextBackupTime": next,
-                    "BackupRetentionPeriod": "7",
-                }))
-            }
+            Action::DescribeInstance(..) => self.describe_instance_action(action),
+            Action::ModifyPolicy { .. } => self.modify_policy_action(action),
+            Action::DescribePolicy(..) => self.describe_policy_action(action),
             Action::Unknown => error(
                 "InvalidAction.NotFound",
                 404,
                 "Specified api is not found, please check your url and method.",
             ),
         }
+    }
+
+    fn sim_configure(&mut self, action: &Action) -> (u16, Value) {
+        let now = self.clock;
+        let Action::Configure {
+            limit,
+            window,
+            offset,
+            duration,
+            seed,
+        } = action
+        else {
+            unreachable!("called for Configure only")
+        };
+        let minutes = match offset {
+                None => None,
+                Some(text) => match offset_minutes(text) {
+                    Some(m) => Some(m),
+                    None => {
+                        return error(
+                            "Sim.InvalidParameter",
+                            400,
+                            "Invalid parameter QuotaUtcOffset: must be +HH:MM or -HH:MM between -12:00 and +14:00.",
+                        )
+                    }
+                },
+            };
+        if *duration == Some(0) {
+            return error("Sim.InvalidParameter", 400, BAD_DURATION);
+        }
+        self.advance(now);
+        let s = &mut self.settings;
+        if let Some(l) = limit {
+            s.limit = *l;
+        }
+        if let Some(w) = window {
+            s.rolling = *w == QuotaWindow::Rolling24h;
+        }
+        if let Some(m) = minutes {
+            s.offset_minutes = m;
+        }
+        if let Some(d) = duration {
+            s.duration = *d;
+        }
+        if let Some(seed) = seed {
+            s.seed = *seed;
+        }
+        Self::ok(json!({"Clock": fmt_seconds(now)}))
+    }
+
+    fn sim_create_instance(&mut self, action: &Action) -> (u16, Value) {
+        let now = self.clock;
+        let Action::CreateInstance(spec) = action else {
+            unreachable!("called for CreateInstance only")
+        };
+        let id = spec.id.as_str();
+        if self.instance(id).is_some() {
+            return error(
+                "Sim.InstanceAlreadyExists",
+                400,
+                format!("The instance {id:?} already exists."),
+            );
+        }
+        let storage = spec.storage.unwrap_or(if spec.engine == Engine::MariaDb {
+            StorageType::CloudEssd
+        } else {
+            StorageType::LocalSsd
+        });
+        if spec.engine == Engine::MariaDb && storage == StorageType::LocalSsd {
+            return error(
+                    "Sim.InvalidParameter",
+                    400,
+                    "Invalid parameter DBInstanceStorageType: MariaDB runs on cloud disks only: local_ssd is refused.",
+                );
+        }
+        let version = match spec.engine {
+            Engine::MySql => "8.0",
+            Engine::PostgreSql => "16.0",
+            Engine::SqlServer => "2019_std_ha",
+            Engine::MariaDb => "10.3",
+        };
+        self.instances.push(Instance {
+            id: id.to_owned(),
+            engine: spec.engine,
+            storage,
+            kind: spec.kind,
+            status: spec.status,
+            lock: spec.lock,
+            category: spec.category,
+            version: spec.engine_version.clone().unwrap_or(version.to_owned()),
+            databases: spec
+                .databases
+                .iter()
+                .map(|d| (d.name.to_string(), d.status))
+                .collect(),
+            duration: spec.backup_duration_seconds,
+            policy: spec.policy.as_ref().map(Policy::from_crate),
+            auto_cursor: now,
+        });
+        Self::ok(json!({ "DBInstanceId": id }))
+    }
+
+    fn sim_modify_instance(&mut self, action: &Action) -> (u16, Value) {
+        let now = self.clock;
+        let Action::ModifyInstance {
+            id,
+            status,
+            lock,
+            kind,
+            databases,
+            policy,
+            duration,
+        } = action
+        else {
+            unreachable!("called for ModifyInstance only")
+        };
+        if *duration == Some(0) {
+            return error("Sim.InvalidParameter", 400, BAD_DURATION);
+        }
+        let Some(i) = self.instance(id) else {
+            return error(
+                "Sim.InstanceNotFound",
+                404,
+                format!("The instance {id:?} does not exist."),
+            );
+        };
+        let inst = &mut self.instances[i];
+        if let Some(s) = status {
+            inst.status = *s;
+        }
+        if let Some(l) = lock {
+            inst.lock = *l;
+        }
+        if let Some(k) = kind {
+            inst.kind = *k;
+        }
+        if let Some(dbs) = databases {
+            inst.databases = dbs.iter().map(|d| (d.name.to_string(), d.status)).collect();
+        }
+        if let Some(p) = policy {
+            inst.policy = p.as_ref().map(Policy::from_crate);
+            inst.auto_cursor = now;
+        }
+        if let Some(d) = duration {
+            inst.duration = Some(*d);
+        }
+        Self::ok(json!({ "DBInstanceId": id }))
+    }
+
+    fn sim_advance_to(&mut self, action: &Action) -> (u16, Value) {
+        let now = self.clock;
+        let Action::AdvanceTo(to) = action else {
+            unreachable!("called for AdvanceTo only")
+        };
+        if *to < now {
+            return error(
+                "Sim.TimeWentBackwards",
+                400,
+                format!(
+                    "The time {} is earlier than the simulation clock {}.",
+                    fmt_seconds(*to),
+                    fmt_seconds(now)
+                ),
+            );
+        }
+        self.advance(*to);
+        Self::ok(json!({"Clock": fmt_seconds(self.clock)}))
+    }
+
+    fn sim_fail_job(&mut self, action: &Action) -> (u16, Value) {
+        let now = self.clock;
+        let Action::FailJob(id) = action else {
+            unreachable!("called for FailJob only")
+        };
+        let Some(id) = id.as_deref() else {
+            return error(
+                "Sim.InvalidParameter",
+                400,
+                "Invalid parameter DBInstanceId: is required.",
+            );
+        };
+        if id.is_empty() {
+            return error(
+                "Sim.InvalidParameter",
+                400,
+                "Invalid parameter DBInstanceId: must be a non-empty string.",
+            );
+        }
+        if self.instance(id).is_none() {
+            return error(
+                "Sim.InstanceNotFound",
+                404,
+                format!("The instance {id:?} does not exist."),
+            );
+        }
+        let Some(j) = self.active_job(id) else {
+            return error(
+                "Sim.NoActiveJob",
+                404,
+                format!("The instance {id:?} has no active backup job."),
+            );
+        };
+        self.end_job(j, now, SetStatus::Failed);
+        let job = self.job_marker(j);
+        Self::ok(json!({"DBInstanceId": id, "BackupJobId": job}))
+    }
+
+    fn describe_instance_action(&mut self, action: &Action) -> (u16, Value) {
+        let Action::DescribeInstance(id) = action else {
+            unreachable!("called for DescribeInstance only")
+        };
+        let Some(id) = present(id) else {
+            return row(MISSING_ID);
+        };
+        let Some(i) = self.instance(id) else {
+            return error(
+                "InvalidDBInstanceId.NotFound",
+                404,
+                "The DBInstanceId provided does not exist in records.",
+            );
+        };
+        let inst = &self.instances[i];
+        let dbs: Vec<Value> = inst
+            .databases
+            .iter()
+            .map(|(n, s)| json!({"DBName": n, "DBStatus": s.as_str()}))
+            .collect();
+        Self::ok(json!({"Items": {"DBInstanceAttribute": [{
+            "DBInstanceId": inst.id,
+            "Engine": inst.engine.as_str(),
+            "EngineVersion": inst.version,
+            "DBInstanceStorageType": inst.storage.as_str(),
+            "DBInstanceType": inst.kind.as_str(),
+            "DBInstanceStatus": inst.status.as_str(),
+            "LockMode": inst.lock.as_str(),
+            "Category": inst.category.as_str(),
+            "RegionId": "cn-hangzhou",
+            "Databases": dbs,
+        }]}}))
+    }
+
+    fn modify_policy_action(&mut self, action: &Action) -> (u16, Value) {
+        let now = self.clock;
+        let Action::ModifyPolicy { id, time, period } = action else {
+            unreachable!("called for ModifyPolicy only")
+        };
+        let Some(id) = present(id) else {
+            return row(MISSING_ID);
+        };
+        let Some(i) = self.instance(id) else {
+            return error(
+                "InvalidDBInstanceId.NotFound",
+                400,
+                "The DBInstanceId provided does not exist in records.",
+            );
+        };
+        if self.instances[i].kind == InstanceKind::Readonly {
+            return row(READ_ONLY);
+        }
+        let bad_time = error(
+            "InvalidPreferredBackupTime.Format",
+            400,
+            "Specified preferred backup time is not valid.",
+        );
+        let Some(time) = present_str(*time) else {
+            return bad_time;
+        };
+        match parse_policy(time, present_str(*period).unwrap_or(""), 2) {
+            Err(true) => bad_time,
+            Err(false) => row(BAD_FILTER),
+            Ok(policy) => {
+                self.instances[i].policy = Some(policy);
+                self.instances[i].auto_cursor = now;
+                Self::ok(json!({ "DBInstanceID": id }))
+            }
+        }
+    }
+
+    fn describe_policy_action(&mut self, action: &Action) -> (u16, Value) {
+        let Action::DescribePolicy(id) = action else {
+            unreachable!("called for DescribePolicy only")
+        };
+        let Some(id) = present(id) else {
+            return row(MISSING_ID);
+        };
+        let Some(i) = self.instance(id) else {
+            return row(NOT_FOUND);
+        };
+        let inst = &self.instances[i];
+        let (time, period, next) = match inst.policy {
+            None => (String::new(), String::new(), String::new()),
+            Some(p) => (
+                p.time_text(),
+                p.period_text(),
+                minute_text(p.next_after(inst.auto_cursor)),
+            ),
+        };
+        Self::ok(json!({
+            "PreferredBackupTime": time,
+            "PreferredBackupPeriod": period,
+            "PreferredNextBackupTime": next,
+            "BackupRetentionPeriod": "7",
+        }))
     }
 
     /// Section 3: CB-1 … CB-17 in order, then CB-A1 … CB-A3.
