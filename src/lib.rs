@@ -96,7 +96,7 @@ pub use ops::describe_db_instances::{
 pub use ops::describe_instance::DescribeInstanceError;
 pub use policy::BackupPolicy;
 pub use settings::{Settings, SettingsChange, UtcOffset};
-pub use simulation::{Simulation, TimeWentBackwards};
+pub use simulation::{Scope, Simulation, TimeWentBackwards};
 pub use time::Timestamp;
 pub use vocab::{
     BackupMethod, BackupMode, BackupStrategy, BackupType, Category, DbStatus, Engine, Initiator,

@@ -78,10 +78,6 @@ pub struct Simulation {
     /// Answers given so far; `RequestId`s derive from it. Not domain state.
     #[serde(default)]
     pub(crate) answers: u64,
-    /// While an API action runs for a caller ([`Simulation::as_account`]): the only
-    /// account whose instances exist for it. `None` between calls.
-    #[serde(skip)]
-    pub(crate) scope: Option<CompactString>,
 }
 
 impl Default for Simulation {
@@ -101,7 +97,6 @@ impl Simulation {
             identities: IndexMap::default(),
             faults: Faults::default(),
             answers: 0,
-            scope: None,
         }
     }
 
@@ -115,7 +110,6 @@ impl Simulation {
         self.identities.clear();
         self.faults = Faults::default();
         self.answers = 0;
-        self.scope = None;
     }
 
     /// The settings in force.
@@ -188,9 +182,9 @@ impl Simulation {
         Some(instance)
     }
 
-    /// The instance `id`, settled to the clock, if it exists for the current caller.
-    pub(crate) fn settled_instance(&mut self, id: &str) -> Option<&mut Instance> {
-        let instance = visible(&mut self.instances, self.scope.as_deref(), id)?;
+    /// The instance `id`, settled to the clock, if it exists for a caller of `scope`.
+    pub(crate) fn settled_instance(&mut self, scope: Scope<'_>, id: &str) -> Option<&mut Instance> {
+        let instance = visible(&mut self.instances, scope, id)?;
         settle(
             instance,
             &mut self.ids,
@@ -236,15 +230,37 @@ impl Simulation {
     }
 }
 
-/// The instance `id` if it exists for a caller of `scope` (`None`: every instance).
+/// Which instances exist for a call. A RAM caller sees only its own account's instances
+/// (ram.md: another account's instance answers as unknown); the library's own calls and
+/// the simulator controls see every instance. Passed to each operation, never stored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// Every instance, whatever its account.
+    #[default]
+    AllAccounts,
+    /// Only the instances of this account.
+    Account(&'a str),
+}
+
+impl Scope<'_> {
+    /// Whether `instance` exists for a caller of this scope.
+    pub fn sees(self, instance: &Instance) -> bool {
+        match self {
+            Scope::AllAccounts => true,
+            Scope::Account(account) => instance.account_id() == account,
+        }
+    }
+}
+
+/// The instance `id` if it exists for a caller of `scope`.
 pub(crate) fn visible<'a>(
     instances: &'a mut InstanceMap,
-    scope: Option<&str>,
+    scope: Scope<'_>,
     id: &str,
 ) -> Option<&'a mut Instance> {
     instances
         .get_mut(id)
-        .filter(|instance| scope.is_none_or(|account| instance.account_id() == account))
+        .filter(|instance| scope.sees(instance))
 }
 
 /// The invariants of one instance, given the counters.

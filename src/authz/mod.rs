@@ -2,9 +2,9 @@
 //! evaluation, as a pure part of the domain that `replay` and the emulator both use.
 //!
 //! An API action is authorized after the emulator's gateway checks and before every
-//! check of the action ([`Simulation::authorize`]); then it runs with the instances of
-//! other accounts invisible ([`Simulation::as_account`]), so they answer as unknown
-//! instances, also for a root key.
+//! check of the action ([`Simulation::authorize`], which answers the caller's account);
+//! then it runs for that account's [`crate::simulation::Scope`], passed to the operation,
+//! so other accounts' instances answer as unknown instances, also for a root key.
 
 pub mod eval;
 pub mod identity;
@@ -150,13 +150,5 @@ impl Simulation {
                     kind,
                 })
             })
-    }
-
-    /// Runs `f` with only `account`'s instances visible: the others answer as unknown.
-    pub fn as_account<R>(&mut self, account: &str, f: impl FnOnce(&mut Simulation) -> R) -> R {
-        let previous = self.scope.replace(CompactString::new(account));
-        let result = f(self);
-        self.scope = previous;
-        result
     }
 }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use super::present;
 use crate::error::{ErrorCode, WireError};
 use crate::policy::{BackupPolicy, PolicyError, RetentionDays};
-use crate::simulation::{Simulation, TimeWentBackwards};
+use crate::simulation::{Scope, Simulation, TimeWentBackwards};
 use crate::time::Timestamp;
 use crate::vocab::InstanceKind;
 
@@ -112,7 +112,19 @@ impl Simulation {
         request: &ModifyBackupPolicyRequest<'_>,
         now: Timestamp,
     ) -> Result<(), BackupPolicyError> {
+        self.modify_backup_policy_for(Scope::AllAccounts, request, now)
+    }
+
+    /// [`Self::modify_backup_policy`] for a caller of `scope`: only the instances it sees exist for it
+    /// (a RAM caller sees its own account's, ram.md).
+    pub fn modify_backup_policy_for(
+        &mut self,
+        scope: Scope<'_>,
+        request: &ModifyBackupPolicyRequest<'_>,
+        now: Timestamp,
+    ) -> Result<(), BackupPolicyError> {
         let instance = self.instance_for(
+            scope,
             request.db_instance_id,
             now,
             BackupPolicyError::MissingInstanceId,
@@ -142,7 +154,19 @@ impl Simulation {
         db_instance_id: Option<&str>,
         now: Timestamp,
     ) -> Result<PolicyView, BackupPolicyError> {
+        self.describe_backup_policy_for(Scope::AllAccounts, db_instance_id, now)
+    }
+
+    /// [`Self::describe_backup_policy`] for a caller of `scope`: only the instances it sees exist for it
+    /// (a RAM caller sees its own account's, ram.md).
+    pub fn describe_backup_policy_for(
+        &mut self,
+        scope: Scope<'_>,
+        db_instance_id: Option<&str>,
+        now: Timestamp,
+    ) -> Result<PolicyView, BackupPolicyError> {
         let instance = self.instance_for(
+            scope,
             db_instance_id,
             now,
             BackupPolicyError::MissingInstanceId,

@@ -155,7 +155,7 @@ impl Simulation {
     ) -> Result<(), SimError> {
         self.advance_to(now)?;
         let instance = self
-            .settled_instance(id)
+            .settled_instance(crate::simulation::Scope::AllAccounts, id)
             .ok_or_else(|| SimError::InstanceNotFound {
                 id: clip(id).to_owned(),
             })?;
@@ -203,7 +203,7 @@ impl Simulation {
         self.advance_to(now)?;
         let settings = self.settings.clone();
         let instance = self
-            .settled_instance(id)
+            .settled_instance(crate::simulation::Scope::AllAccounts, id)
             .ok_or_else(|| SimError::InstanceNotFound {
                 id: clip(id).to_owned(),
             })?;

@@ -10,7 +10,9 @@ use crate::error::{ErrorCode, WireError};
 use crate::ids::BackupJobId;
 use crate::instance::Instance;
 use crate::quota::QuotaExceeded;
-use crate::simulation::{sql_server_auto_type, start_job, NewJob, Simulation, TimeWentBackwards};
+use crate::simulation::{
+    sql_server_auto_type, start_job, NewJob, Scope, Simulation, TimeWentBackwards,
+};
 use crate::time::Timestamp;
 use crate::vocab::{
     BackupMethod, BackupMode, BackupStrategy, BackupType, Engine, InstanceStatus, LockMode,
@@ -382,10 +384,20 @@ impl Simulation {
         request: &CreateBackupRequest<'_>,
         now: Timestamp,
     ) -> Result<BackupJobId, CreateBackupError> {
+        self.create_backup_for(Scope::AllAccounts, request, now)
+    }
+
+    /// [`Self::create_backup`] for a caller of `scope`: only the instances it sees exist for it
+    /// (a RAM caller sees its own account's, ram.md).
+    pub fn create_backup_for(
+        &mut self,
+        scope: Scope<'_>,
+        request: &CreateBackupRequest<'_>,
+        now: Timestamp,
+    ) -> Result<BackupJobId, CreateBackupError> {
         self.advance_to(now)?;
         let parsed = parse(request)?;
-        let Some(instance) =
-            crate::simulation::visible(&mut self.instances, self.scope.as_deref(), parsed.id)
+        let Some(instance) = crate::simulation::visible(&mut self.instances, scope, parsed.id)
         else {
             return Err(CreateBackupError::InstanceNotFound {
                 id: owned(parsed.id),

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use super::{owned, present};
 use crate::error::{ErrorCode, WireError};
 use crate::ids::BackupId;
-use crate::simulation::{Simulation, TimeWentBackwards};
+use crate::simulation::{Scope, Simulation, TimeWentBackwards};
 use crate::time::Timestamp;
 use crate::vocab::{Category, Engine, InstanceKind, InstanceStatus};
 
@@ -103,7 +103,19 @@ impl Simulation {
         request: &DeleteBackupRequest<'_>,
         now: Timestamp,
     ) -> Result<(), DeleteBackupError> {
+        self.delete_backup_for(Scope::AllAccounts, request, now)
+    }
+
+    /// [`Self::delete_backup`] for a caller of `scope`: only the instances it sees exist for it
+    /// (a RAM caller sees its own account's, ram.md).
+    pub fn delete_backup_for(
+        &mut self,
+        scope: Scope<'_>,
+        request: &DeleteBackupRequest<'_>,
+        now: Timestamp,
+    ) -> Result<(), DeleteBackupError> {
         let instance = self.instance_for(
+            scope,
             request.db_instance_id,
             now,
             DeleteBackupError::MissingInstanceId,

@@ -6,7 +6,7 @@ use super::{owned, present};
 use crate::error::{ErrorCode, WireError};
 use crate::ids::{BackupId, BackupJobId};
 use crate::simulation::expired;
-use crate::simulation::{Simulation, TimeWentBackwards};
+use crate::simulation::{Scope, Simulation, TimeWentBackwards};
 use crate::time::Timestamp;
 use crate::vocab::{BackupMode, InstanceKind, JobStatus, JobStatusFilter};
 
@@ -113,7 +113,19 @@ impl Simulation {
         request: &DescribeBackupTasksRequest<'_>,
         now: Timestamp,
     ) -> Result<Vec<JobView>, DescribeBackupTasksError> {
+        self.describe_backup_tasks_for(Scope::AllAccounts, request, now)
+    }
+
+    /// [`Self::describe_backup_tasks`] for a caller of `scope`: only the instances it sees exist for it
+    /// (a RAM caller sees its own account's, ram.md).
+    pub fn describe_backup_tasks_for(
+        &mut self,
+        scope: Scope<'_>,
+        request: &DescribeBackupTasksRequest<'_>,
+        now: Timestamp,
+    ) -> Result<Vec<JobView>, DescribeBackupTasksError> {
         let instance = self.instance_for(
+            scope,
             request.db_instance_id,
             now,
             DescribeBackupTasksError::MissingInstanceId,

@@ -6,7 +6,7 @@ use super::{owned, present};
 use crate::error::{ErrorCode, WireError};
 use crate::ids::BackupId;
 use crate::job::JobRecord;
-use crate::simulation::{Simulation, TimeWentBackwards};
+use crate::simulation::{Scope, Simulation, TimeWentBackwards};
 use crate::time::Timestamp;
 use crate::vocab::{BackupMode, BackupType, SetStatus};
 
@@ -217,7 +217,19 @@ impl Simulation {
         request: &DescribeBackupsRequest<'_>,
         now: Timestamp,
     ) -> Result<BackupsPage<'_>, DescribeBackupsError> {
+        self.describe_backups_for(Scope::AllAccounts, request, now)
+    }
+
+    /// [`Self::describe_backups`] for a caller of `scope`: only the instances it sees exist for it
+    /// (a RAM caller sees its own account's, ram.md).
+    pub fn describe_backups_for(
+        &mut self,
+        scope: Scope<'_>,
+        request: &DescribeBackupsRequest<'_>,
+        now: Timestamp,
+    ) -> Result<BackupsPage<'_>, DescribeBackupsError> {
         let instance: &crate::Instance = self.instance_for(
+            scope,
             request.db_instance_id,
             now,
             DescribeBackupsError::MissingInstanceId,

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use super::{owned, present};
 use crate::error::{ErrorCode, WireError};
 use crate::instance::Instance;
-use crate::simulation::{Simulation, TimeWentBackwards};
+use crate::simulation::{Scope, Simulation, TimeWentBackwards};
 use crate::time::Timestamp;
 use crate::vocab::{Engine, InstanceKind, InstanceStatus};
 
@@ -293,12 +293,24 @@ impl Simulation {
         request: &DescribeDbInstancesRequest<'_>,
         now: Timestamp,
     ) -> Result<DbInstancesPage<'_>, DescribeDbInstancesError> {
+        self.describe_db_instances_for(Scope::AllAccounts, request, now)
+    }
+
+    /// [`Self::describe_db_instances`] for a caller of `scope`: only the instances it sees exist for it
+    /// (a RAM caller sees its own account's, ram.md).
+    pub fn describe_db_instances_for(
+        &mut self,
+        scope: Scope<'_>,
+        request: &DescribeDbInstancesRequest<'_>,
+        now: Timestamp,
+    ) -> Result<DbInstancesPage<'_>, DescribeDbInstancesError> {
         self.advance_to(now)?;
         let query = parse(request, self.instances.len())?;
-        let scope = self.scope.as_deref();
-        let matches = self.instances.values().enumerate().filter(|(_, i)| {
-            scope.is_none_or(|account| i.account_id() == account) && query.keeps(i)
-        });
+        let matches = self
+            .instances
+            .values()
+            .enumerate()
+            .filter(|(_, i)| scope.sees(i) && query.keeps(i));
         match query.paging {
             Paging::Numbered { size, number } => {
                 let skip = (number as usize - 1).saturating_mul(size as usize);

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use crate::error::{ErrorCode, WireError};
 use crate::instance::Instance;
-use crate::simulation::{Simulation, TimeWentBackwards};
+use crate::simulation::{Scope, Simulation, TimeWentBackwards};
 use crate::time::Timestamp;
 
 /// Why `DescribeDBInstanceAttribute` was refused.
@@ -49,7 +49,19 @@ impl Simulation {
         db_instance_id: Option<&str>,
         now: Timestamp,
     ) -> Result<&Instance, DescribeInstanceError> {
+        self.describe_db_instance_attribute_for(Scope::AllAccounts, db_instance_id, now)
+    }
+
+    /// [`Self::describe_db_instance_attribute`] for a caller of `scope`: only the instances it sees exist for it
+    /// (a RAM caller sees its own account's, ram.md).
+    pub fn describe_db_instance_attribute_for(
+        &mut self,
+        scope: Scope<'_>,
+        db_instance_id: Option<&str>,
+        now: Timestamp,
+    ) -> Result<&Instance, DescribeInstanceError> {
         let instance = self.instance_for(
+            scope,
             db_instance_id,
             now,
             DescribeInstanceError::MissingInstanceId,

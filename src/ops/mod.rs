@@ -40,6 +40,7 @@ impl crate::Simulation {
     /// settled to `now`). `missing` and `not_found` are the operation's own errors.
     pub(crate) fn instance_for<E: From<crate::TimeWentBackwards>>(
         &mut self,
+        scope: crate::simulation::Scope<'_>,
         id: Option<&str>,
         now: crate::Timestamp,
         missing: E,
@@ -47,7 +48,7 @@ impl crate::Simulation {
     ) -> Result<&mut crate::Instance, E> {
         self.advance_to(now)?;
         let id = present(id).ok_or(missing)?;
-        self.settled_instance(id)
+        self.settled_instance(scope, id)
             .ok_or_else(|| not_found(owned(id)))
     }
 }

@@ -15,7 +15,7 @@ use crate::ops::delete_backup::DeleteBackupRequest;
 use crate::ops::describe_backup_tasks::{DescribeBackupTasksRequest, JobView};
 use crate::ops::describe_backups::DescribeBackupsRequest;
 use crate::ops::describe_db_instances::{DescribeDbInstancesRequest, TagsFilter};
-use crate::simulation::Simulation;
+use crate::simulation::{Scope, Simulation};
 use crate::time::Timestamp;
 
 /// Reads the named string parameters, in order, refusing any given with another JSON type.
@@ -46,7 +46,7 @@ pub(crate) fn dispatch<P: Params>(
     let account = sim
         .authorize(key.as_deref(), action, id.as_deref(), region.as_deref())
         .map_err(|e| denial(&e))?;
-    sim.as_account(&account, |sim| run(sim, action, params, now))
+    run(sim, Scope::Account(&account), action, params, now)
 }
 
 /// The answer to a refused authorization, with `AccessDeniedDetail` for a denial.
@@ -71,6 +71,7 @@ fn denial(error: &AuthError) -> LineError {
 /// Runs `action` (one of the API actions) for the caller already authorized.
 fn run<P: Params>(
     sim: &mut Simulation,
+    scope: Scope<'_>,
     action: &str,
     params: &P,
     now: Timestamp,
@@ -86,12 +87,13 @@ fn run<P: Params>(
         "DescribeBackupPolicy" => describe_backup_policy::<P>,
         _ => return Err(super::unknown_action()),
     };
-    operation(sim, params, now)
+    operation(sim, scope, params, now)
 }
 
 /// `CreateBackup`.
 fn create_backup<P: Params>(
     sim: &mut Simulation,
+    scope: Scope<'_>,
     params: &P,
     now: Timestamp,
 ) -> Result<Answer, LineError> {
@@ -113,7 +115,7 @@ fn create_backup<P: Params>(
         backup_type: backup_type.as_deref(),
     };
     let job = sim
-        .create_backup(&request, now)
+        .create_backup_for(scope, &request, now)
         .map_err(|e| LineError::of(&e))?;
     Ok(Answer::created(sim, job))
 }
@@ -121,6 +123,7 @@ fn create_backup<P: Params>(
 /// `DescribeBackupTasks`.
 fn describe_backup_tasks<P: Params>(
     sim: &mut Simulation,
+    scope: Scope<'_>,
     params: &P,
     now: Timestamp,
 ) -> Result<Answer, LineError> {
@@ -140,7 +143,7 @@ fn describe_backup_tasks<P: Params>(
         backup_job_status: status.as_deref(),
     };
     let jobs = sim
-        .describe_backup_tasks(&request, now)
+        .describe_backup_tasks_for(scope, &request, now)
         .map_err(|e| LineError::of(&e))?;
     let items: Vec<_> = jobs.iter().map(job_json).collect();
     Ok(Answer::ok(sim, json!({"Items": {"BackupJob": items}})))
@@ -149,6 +152,7 @@ fn describe_backup_tasks<P: Params>(
 /// `DescribeBackups`.
 fn describe_backups<P: Params>(
     sim: &mut Simulation,
+    scope: Scope<'_>,
     params: &P,
     now: Timestamp,
 ) -> Result<Answer, LineError> {
@@ -179,7 +183,7 @@ fn describe_backups<P: Params>(
     };
     let body = {
         let page = sim
-            .describe_backups(&request, now)
+            .describe_backups_for(scope, &request, now)
             .map_err(|e| LineError::of(&e))?;
         let instance_id = id.as_deref().unwrap_or_default();
         let items: Vec<_> = page
@@ -200,6 +204,7 @@ fn describe_backups<P: Params>(
 /// `DeleteBackup`.
 fn delete_backup<P: Params>(
     sim: &mut Simulation,
+    scope: Scope<'_>,
     params: &P,
     now: Timestamp,
 ) -> Result<Answer, LineError> {
@@ -208,7 +213,7 @@ fn delete_backup<P: Params>(
         db_instance_id: id.as_deref(),
         backup_id: backup_id.as_deref(),
     };
-    sim.delete_backup(&request, now)
+    sim.delete_backup_for(scope, &request, now)
         .map_err(|e| LineError::of(&e))?;
     Ok(Answer::ok(sim, json!({})))
 }
@@ -216,13 +221,14 @@ fn delete_backup<P: Params>(
 /// `DescribeDBInstanceAttribute`.
 fn describe_db_instance_attribute<P: Params>(
     sim: &mut Simulation,
+    scope: Scope<'_>,
     params: &P,
     now: Timestamp,
 ) -> Result<Answer, LineError> {
     let [id] = strings(params, ["DBInstanceId"])?;
     let body = {
         let instance = sim
-            .describe_db_instance_attribute(id.as_deref(), now)
+            .describe_db_instance_attribute_for(scope, id.as_deref(), now)
             .map_err(|e| LineError::of(&e))?;
         json!({"Items": {"DBInstanceAttribute": [instance_json(instance)]}})
     };
@@ -232,6 +238,7 @@ fn describe_db_instance_attribute<P: Params>(
 /// `ModifyBackupPolicy`.
 fn modify_backup_policy<P: Params>(
     sim: &mut Simulation,
+    scope: Scope<'_>,
     params: &P,
     now: Timestamp,
 ) -> Result<Answer, LineError> {
@@ -250,7 +257,7 @@ fn modify_backup_policy<P: Params>(
         preferred_backup_period: period.as_deref(),
         backup_retention_period: retention.as_deref(),
     };
-    sim.modify_backup_policy(&request, now)
+    sim.modify_backup_policy_for(scope, &request, now)
         .map_err(|e| LineError::of(&e))?;
     Ok(Answer::ok(
         sim,
@@ -261,12 +268,13 @@ fn modify_backup_policy<P: Params>(
 /// `DescribeBackupPolicy`.
 fn describe_backup_policy<P: Params>(
     sim: &mut Simulation,
+    scope: Scope<'_>,
     params: &P,
     now: Timestamp,
 ) -> Result<Answer, LineError> {
     let [id] = strings(params, ["DBInstanceId"])?;
     let view = sim
-        .describe_backup_policy(id.as_deref(), now)
+        .describe_backup_policy_for(scope, id.as_deref(), now)
         .map_err(|e| LineError::of(&e))?;
     let body = json!({
         "PreferredBackupTime": view.policy.map(|p| p.time_text()).unwrap_or_default(),
@@ -279,6 +287,7 @@ fn describe_backup_policy<P: Params>(
 
 fn describe_db_instances<P: Params>(
     sim: &mut Simulation,
+    scope: Scope<'_>,
     params: &P,
     now: Timestamp,
 ) -> Result<Answer, LineError> {
@@ -311,7 +320,7 @@ fn describe_db_instances<P: Params>(
     };
     let body = {
         let page = sim
-            .describe_db_instances(&request, now)
+            .describe_db_instances_for(scope, &request, now)
             .map_err(|e| LineError::of(&e))?;
         let items: Vec<_> = page.items.iter().map(|i| listed_json(i)).collect();
         let mut body = json!({
