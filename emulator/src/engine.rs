@@ -29,7 +29,7 @@ use rds_backup_sim::{Settings, Simulation, Timestamp};
 use crate::clock::RealClock;
 use crate::durable::lock::{DirLock, LockError};
 use crate::durable::log::{Log, Ticket};
-use crate::durable::record::{Change, Record, StoredNonce};
+use crate::durable::record::{Change, EncodedChange, StoredNonce};
 use crate::durable::recovery::{self, RecoveryError};
 use crate::durable::settings_file::{self, SettingsError, StoredSettings};
 use crate::gateway::{Caller, Verified};
@@ -169,6 +169,14 @@ fn still_valid(sim: &Simulation, verified: &Verified) -> bool {
             .identity(&verified.access_key_id)
             .is_some_and(|identity| identity.access_key_secret == *secret),
     }
+}
+
+/// Whether an API call changed the simulation, so that it must be logged: a fault fired (it
+/// may count down or draw from the seeded generator), or a non-`Describe…` action answered
+/// 200. Every `Describe…` and every refusal changes nothing (spec/emulator.md); the time it
+/// ran at is re-reached by the next logged change, which applies at a later time.
+fn changed(action: &str, answer: &Answer) -> bool {
+    answer.fault.is_some() || (answer.http_status == 200 && !action.starts_with("Describe"))
 }
 
 fn is_blank_or_comment(text: &str) -> bool {
@@ -321,33 +329,51 @@ impl Engine {
     }
 
     /// Runs `view` on the simulation and its time as of now, under the lock, changing
-    /// nothing (the dashboard).
-    pub fn view<R>(&self, view: impl FnOnce(&Simulation, Timestamp) -> R) -> R {
-        let core = lock(&self.core);
-        let sim = core.scenario.simulation();
-        let now = core.clock.now(self.real_clock.now(), sim.clock());
-        view(sim, now)
+    /// nothing (the dashboard); returns once every change it saw is durable.
+    pub async fn view<R>(
+        &self,
+        view: impl FnOnce(&Simulation, Timestamp) -> R,
+    ) -> Result<R, EngineError> {
+        let (seen, ticket) = {
+            let core = lock(&self.core);
+            let sim = core.scenario.simulation();
+            let now = core.clock.now(self.real_clock.now(), sim.clock());
+            (view(sim, now), self.barrier())
+        };
+        Self::settle(ticket).await?;
+        Ok(seen)
+    }
+
+    /// Encodes `change` for the log before it applies (with a log only): a change that
+    /// cannot be encoded is refused and left unapplied.
+    fn encode(&self, change: &Change) -> Result<Option<EncodedChange>, EngineError> {
+        if self.log.is_none() {
+            return Ok(None);
+        }
+        EncodedChange::new(change)
+            .map(Some)
+            .map_err(|e| EngineError::Storage(e.to_string().into()))
     }
 
     /// Logs `change` (applied under the same lock), returning its ticket.
     fn append(
         &self,
-        change: Change,
+        change: Option<&EncodedChange>,
         offset_ms: Option<i64>,
-        nonce: Option<StoredNonce>,
+        nonce: Option<&StoredNonce>,
     ) -> Result<Option<Ticket>, EngineError> {
-        let Some(log) = &self.log else {
+        let (Some(log), Some(change)) = (&self.log, change) else {
             return Ok(None);
         };
-        let mut record = Record {
-            seq: 0,
-            change,
-            offset_ms,
-            nonce,
-        };
-        log.append(&mut record)
+        log.append(change, offset_ms, nonce)
             .map(Some)
             .map_err(EngineError::Storage)
+    }
+
+    /// A ticket covering every change appended so far (taken under the lock, with what a
+    /// read saw): waiting on it makes the read show only durable state.
+    fn barrier(&self) -> Option<Ticket> {
+        self.log.as_ref().map(Log::barrier)
     }
 
     fn refuse_if_failed(&self) -> Result<(), EngineError> {
@@ -400,12 +426,19 @@ impl Engine {
                 action: action.as_str().to_owned(),
                 params: params.into_pairs(),
             };
+            let encoded = self.encode(&change)?;
             let answer = apply(&mut core, self.seed, &change);
-            let nonce = StoredNonce {
-                value: nonce,
-                expires: expires.timestamp(),
+            let ticket = if answer.as_ref().is_some_and(|a| changed(action.as_str(), a)) {
+                let nonce = StoredNonce {
+                    value: nonce,
+                    expires: expires.timestamp(),
+                };
+                self.append(encoded.as_ref(), None, Some(&nonce))?
+            } else {
+                // Nothing changed: nothing is written (its nonce stays in memory), and the
+                // answer waits for every change it could see.
+                self.barrier()
             };
-            let ticket = self.append(change, None, Some(nonce))?;
             (answer, ticket)
         };
         Self::settle(ticket).await?;
@@ -455,13 +488,14 @@ impl Engine {
                     at,
                     line: line.to_owned(),
                 };
+                let encoded = self.encode(&change)?;
                 if let Some(answer) = apply(&mut core, self.seed, &change) {
                     answers.push(answer);
                 }
                 let clock = core.scenario.simulation().clock();
                 core.clock.follow(real, clock);
                 let offset = Some(core.clock.offset_ms());
-                ticket = self.append(change, offset, None)?.or(ticket);
+                ticket = self.append(encoded.as_ref(), offset, None)?.or(ticket);
             }
             (answers, ticket)
         };
@@ -478,11 +512,12 @@ impl Engine {
             let change = Change::Restore {
                 state: Box::new(state),
             };
+            let encoded = self.encode(&change)?;
             apply(&mut core, self.seed, &change);
             let clock = core.scenario.simulation().clock();
             core.clock.follow(real, clock);
             let offset = Some(core.clock.offset_ms());
-            self.append(change, offset, None)?
+            self.append(encoded.as_ref(), offset, None)?
         };
         Self::settle(ticket).await
     }
@@ -497,21 +532,28 @@ impl Engine {
             let change = Change::Reset {
                 start: origin(core.clock.mode(), real),
             };
+            let encoded = self.encode(&change)?;
             apply(&mut core, self.seed, &change);
             let clock = core.scenario.simulation().clock();
             core.clock.follow(real, clock);
             let offset = Some(core.clock.offset_ms());
-            self.append(change, offset, None)?
+            self.append(encoded.as_ref(), offset, None)?
         };
         Self::settle(ticket).await?;
         self.identity_lines().await.map(|_| ())
     }
 
-    /// `GET /_sim/state`: the simulation's own serialization.
-    pub fn state_json(&self) -> String {
-        let core = lock(&self.core);
-        // A Scenario always serializes (strings, numbers, maps with string keys).
-        serde_json::to_string(&core.scenario).unwrap_or_else(|_| "{}".to_owned())
+    /// `GET /_sim/state`: the simulation's own serialization, once every change it shows
+    /// is durable.
+    pub async fn state_json(&self) -> Result<String, EngineError> {
+        let (json, ticket) = {
+            let core = lock(&self.core);
+            // A Scenario always serializes (strings, numbers, maps with string keys).
+            let json = serde_json::to_string(&core.scenario).unwrap_or_else(|_| "{}".to_owned());
+            (json, self.barrier())
+        };
+        Self::settle(ticket).await?;
+        Ok(json)
     }
 
     /// Syncs and stops the log (clean stop). Returns (records, syncs) written by this

@@ -19,7 +19,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::watch;
 
-use super::record::Record;
+use super::record::{EncodedChange, Record, StoredNonce};
 
 /// What is durable: every record up to `upto`, unless the log failed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -113,22 +113,38 @@ impl Log {
         })
     }
 
-    /// Gives `record` the next sequence number, frames it into the batch and wakes the
-    /// writer. Refused once the log has failed.
-    pub fn append(&self, record: &mut Record) -> Result<Ticket, Arc<str>> {
+    /// Gives `change` the next sequence number, frames it into the batch and wakes the
+    /// writer. Refused once the log has failed; a record that cannot be framed takes no
+    /// sequence number.
+    pub fn append(
+        &self,
+        change: &EncodedChange,
+        offset_ms: Option<i64>,
+        nonce: Option<&StoredNonce>,
+    ) -> Result<Ticket, Arc<str>> {
         if let Some(failure) = self.failure() {
             return Err(failure);
         }
         let mut pending = lock(&self.shared);
-        pending.last_seq += 1;
-        record.seq = pending.last_seq;
-        record.encode_into(&mut pending.batch);
+        let seq = pending.last_seq + 1;
+        Record::frame_into(seq, change, offset_ms, nonce, &mut pending.batch)
+            .map_err(|e| Arc::<str>::from(e.to_string()))?;
+        pending.last_seq = seq;
         drop(pending);
         self.shared.wake.notify_one();
         Ok(Ticket {
-            seq: record.seq,
+            seq,
             durable: self.shared.durable.subscribe(),
         })
+    }
+
+    /// A ticket for every record appended so far: a read waits on it, so that it shows
+    /// only durable changes.
+    pub fn barrier(&self) -> Ticket {
+        Ticket {
+            seq: lock(&self.shared).last_seq,
+            durable: self.shared.durable.subscribe(),
+        }
     }
 
     /// Why the log stopped, if it did.
@@ -214,15 +230,11 @@ mod tests {
     use crate::durable::record::Change;
     use rds_backup_sim::Timestamp;
 
-    fn record() -> Record {
-        Record {
-            seq: 0,
-            change: Change::Reset {
-                start: Timestamp::from_millis(0).unwrap(),
-            },
-            offset_ms: None,
-            nonce: None,
-        }
+    fn record() -> EncodedChange {
+        EncodedChange::new(&Change::Reset {
+            start: Timestamp::from_millis(0).unwrap(),
+        })
+        .unwrap()
     }
 
     #[tokio::test]
@@ -233,7 +245,7 @@ mod tests {
         let log = Log::start(file, 0).unwrap();
         let mut tickets = Vec::new();
         for _ in 0..100 {
-            tickets.push(log.append(&mut record()).unwrap());
+            tickets.push(log.append(&record(), None, None).unwrap());
         }
         for t in tickets {
             assert_eq!(t.durable().await, Ok(()));
@@ -259,13 +271,36 @@ mod tests {
         std::fs::write(&path, b"").unwrap();
         let file = File::open(&path).unwrap();
         let log = Log::start(file, 5).unwrap();
-        let ticket = log.append(&mut record()).unwrap();
+        let ticket = log.append(&record(), None, None).unwrap();
         let err = ticket.durable().await.unwrap_err();
         assert!(
             err.starts_with("the write-ahead log failed: "),
             "unexpected failure text {err}"
         );
-        assert_eq!(log.append(&mut record()).unwrap_err(), err);
+        assert_eq!(log.append(&record(), None, None).unwrap_err(), err);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_barrier_waits_for_every_record_appended_before_it() {
+        // A read that saw a change whose write then fails must not answer: its barrier
+        // carries the failure instead of resolving.
+        let dir = tempdir("log-barrier");
+        let path = dir.join("wal.log");
+        std::fs::write(&path, b"").unwrap();
+        let log = Log::start(File::open(&path).unwrap(), 3).unwrap();
+        assert_eq!(log.barrier().durable().await, Ok(()), "nothing pending");
+        let _ticket = log.append(&record(), None, None).unwrap();
+        let err = log.barrier().durable().await.unwrap_err();
+        assert!(err.starts_with("the write-ahead log failed: "), "{err}");
+        let good = Log::start(File::create(dir.join("good.log")).unwrap(), 0).unwrap();
+        for _ in 0..50 {
+            let _ = good.append(&record(), None, None).unwrap();
+        }
+        let barrier = good.barrier();
+        assert_eq!(barrier.seq, 50);
+        assert_eq!(barrier.durable().await, Ok(()));
+        assert!(good.shared.durable.borrow().upto >= 50);
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -76,15 +76,72 @@ pub enum FrameError {
     NotARecord(String),
 }
 
+/// A change serialized for the log, before it applies: a change that cannot be encoded is
+/// refused and left unapplied, never written as an empty record (which would break the
+/// next recovery).
+#[derive(Debug, Clone)]
+pub struct EncodedChange(Vec<u8>);
+
+/// Why a change cannot be written to the log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the change cannot be written to the log ({0}); it was not applied")]
+pub struct EncodeError(String);
+
+impl EncodedChange {
+    /// Serializes `change` (any `Serialize` value, so that the failure path is testable).
+    pub fn new<T: Serialize + ?Sized>(change: &T) -> Result<EncodedChange, EncodeError> {
+        serde_json::to_vec(change)
+            .map(EncodedChange)
+            .map_err(|e| EncodeError(e.to_string()))
+    }
+
+    /// The serialized bytes' length.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether it is empty (never, for a serialized value).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 impl Record {
-    /// Appends the framed line (with its `\n`) to `out`.
-    pub fn encode_into(&self, out: &mut Vec<u8>) {
-        // A Record holds strings, integers and a Scenario, all of which serialize.
-        let json = serde_json::to_vec(self).unwrap_or_default();
+    /// Appends the framed line of the record `seq` holding `change` (with its `\n`) to
+    /// `out`: the same JSON as serializing a [`Record`], built around the change's bytes.
+    /// On error `out` is left as it was.
+    pub fn frame_into(
+        seq: u64,
+        change: &EncodedChange,
+        offset_ms: Option<i64>,
+        nonce: Option<&StoredNonce>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
+        let nonce = nonce
+            .map(|n| serde_json::to_vec(n).map_err(|e| EncodeError(e.to_string())))
+            .transpose()?;
+        let mut json = Vec::with_capacity(change.len() + 64);
+        json.extend_from_slice(format!("{{\"seq\":{seq},\"change\":").as_bytes());
+        json.extend_from_slice(&change.0);
+        if let Some(offset) = offset_ms {
+            json.extend_from_slice(format!(",\"offset_ms\":{offset}").as_bytes());
+        }
+        if let Some(nonce) = nonce {
+            json.extend_from_slice(b",\"nonce\":");
+            json.extend_from_slice(&nonce);
+        }
+        json.push(b'}');
         let crc = crc32fast::hash(&json);
         out.extend_from_slice(format!("{crc:08x} ").as_bytes());
         out.extend_from_slice(&json);
         out.push(b'\n');
+        Ok(())
+    }
+
+    /// Appends this record's framed line (with its `\n`) to `out`.
+    pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let change = EncodedChange::new(&self.change)?;
+        Record::frame_into(self.seq, &change, self.offset_ms, self.nonce.as_ref(), out)
     }
 
     /// Decodes one line (without its `\n`).
@@ -127,7 +184,7 @@ mod tests {
     #[test]
     fn a_record_round_trips_through_its_frame() {
         let mut out = Vec::new();
-        sample().encode_into(&mut out);
+        sample().encode_into(&mut out).unwrap();
         assert_eq!(out.last(), Some(&b'\n'));
         let line = &out[..out.len() - 1];
         assert_eq!(Record::decode(line), Ok(sample()));
@@ -136,7 +193,7 @@ mod tests {
     #[test]
     fn a_torn_or_altered_line_is_not_a_record() {
         let mut out = Vec::new();
-        sample().encode_into(&mut out);
+        sample().encode_into(&mut out).unwrap();
         let line = &out[..out.len() - 1];
         assert_eq!(
             Record::decode(&line[..line.len() - 3]),
@@ -148,5 +205,33 @@ mod tests {
         altered[at] ^= 1;
         assert_eq!(Record::decode(&altered), Err(FrameError::ChecksumMismatch));
         assert_eq!(Record::decode(b"zzzzzzzz {}"), Err(FrameError::NoChecksum));
+    }
+
+    #[test]
+    fn the_frame_is_the_records_own_json() {
+        let mut out = Vec::new();
+        sample().encode_into(&mut out).unwrap();
+        let json = serde_json::to_vec(&sample()).unwrap();
+        assert_eq!(&out[9..out.len() - 1], json.as_slice());
+        let plain = Record {
+            offset_ms: Some(-5),
+            nonce: None,
+            ..sample()
+        };
+        let mut out = Vec::new();
+        plain.encode_into(&mut out).unwrap();
+        assert_eq!(Record::decode(&out[..out.len() - 1]), Ok(plain));
+    }
+
+    #[test]
+    fn a_value_that_cannot_be_encoded_is_an_error_not_an_empty_record() {
+        // JSON object keys must be strings: a map keyed by pairs does not serialize.
+        let mut map = std::collections::BTreeMap::new();
+        map.insert((1u8, 2u8), 3u8);
+        let err = EncodedChange::new(&map).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the change cannot be written to the log (key must be a string); it was not applied"
+        );
     }
 }

@@ -154,11 +154,11 @@ mod tests {
     fn a_torn_tail_is_dropped_and_the_file_truncated() {
         let d = dir("torn");
         let mut bytes = Vec::new();
-        record(1).encode_into(&mut bytes);
-        record(2).encode_into(&mut bytes);
+        record(1).encode_into(&mut bytes).unwrap();
+        record(2).encode_into(&mut bytes).unwrap();
         let whole = bytes.len();
         let mut third = Vec::new();
-        record(3).encode_into(&mut third);
+        record(3).encode_into(&mut third).unwrap();
         bytes.extend_from_slice(&third[..third.len() / 2]);
         std::fs::write(d.join(WAL_FILE), &bytes).unwrap();
         let r = recover(&d).unwrap();
@@ -175,9 +175,9 @@ mod tests {
     fn damage_before_the_end_refuses_to_start() {
         let d = dir("damaged");
         let mut bytes = Vec::new();
-        record(1).encode_into(&mut bytes);
+        record(1).encode_into(&mut bytes).unwrap();
         bytes[12] ^= 0x20;
-        record(2).encode_into(&mut bytes);
+        record(2).encode_into(&mut bytes).unwrap();
         std::fs::write(d.join(WAL_FILE), &bytes).unwrap();
         let err = recover(&d).unwrap_err();
         assert!(
