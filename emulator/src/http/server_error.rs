@@ -63,6 +63,12 @@ pub enum ServerError {
         /// What it must be.
         expected: &'static str,
     },
+    /// The body did not arrive within `--request-timeout` of the request's first byte.
+    #[error("request timeout")]
+    RequestTimeout,
+    /// `--max-connections` connections are open already.
+    #[error("too many connections")]
+    TooManyConnections,
     /// The change applied but could not be made durable; no later change is accepted.
     #[error("storage failure: {reason}")]
     StorageFailure {
@@ -84,6 +90,17 @@ impl ServerError {
                 "Sim.HeaderTooLarge",
                 431,
                 format!("The request header block exceeds {MAX_HEADER_BYTES} bytes."),
+            ),
+            ServerError::RequestTimeout => (
+                "Sim.RequestTimeout",
+                408,
+                "The request did not arrive whole within the request timeout.".to_owned(),
+            ),
+            ServerError::TooManyConnections => (
+                "Sim.TooManyConnections",
+                503,
+                "The server has as many connections open as --max-connections allows; retry later."
+                    .to_owned(),
             ),
             ServerError::PathNotFound => (
                 "InvalidAction.NotFound",
@@ -235,13 +252,25 @@ mod tests {
                 "The query parameter limit=\"x\" is not valid: it must be a whole number (at most 1000 are kept).",
             ),
             (
+                ServerError::RequestTimeout,
+                "Sim.RequestTimeout",
+                408,
+                "The request did not arrive whole within the request timeout.",
+            ),
+            (
+                ServerError::TooManyConnections,
+                "Sim.TooManyConnections",
+                503,
+                "The server has as many connections open as --max-connections allows; retry later.",
+            ),
+            (
                 ServerError::StorageFailure { reason: "r".into() },
                 "Sim.StorageFailure",
                 500,
                 "The change could not be made durable: r",
             ),
         ];
-        assert_eq!(cases.len(), 12, "one case per variant");
+        assert_eq!(cases.len(), 14, "one case per variant");
         for (err, code, status, message) in cases {
             assert_eq!(err.row(), (code, status, message.to_owned()), "{err:?}");
         }
