@@ -29,7 +29,7 @@ use rds_backup_sim::{Settings, Simulation, Timestamp};
 use crate::clock::RealClock;
 use crate::durable::lock::{DirLock, LockError};
 use crate::durable::log::{Log, Ticket};
-use crate::durable::record::{Change, EncodedChange, StoredNonce};
+use crate::durable::record::{Change, EncodeError, EncodedChange, EncodedParams, StoredNonce};
 use crate::durable::recovery::{self, RecoveryError};
 use crate::durable::settings_file::{self, SettingsError, StoredSettings};
 use crate::gateway::{Caller, Verified};
@@ -182,6 +182,10 @@ fn changed(action: &str, answer: &Answer) -> bool {
 fn is_blank_or_comment(text: &str) -> bool {
     let text = text.trim_start();
     text.is_empty() || text.starts_with('#')
+}
+
+fn storage(error: EncodeError) -> EngineError {
+    EngineError::Storage(error.to_string().into())
 }
 
 fn lock(core: &Mutex<Core>) -> MutexGuard<'_, Core> {
@@ -350,9 +354,7 @@ impl Engine {
         if self.log.is_none() {
             return Ok(None);
         }
-        EncodedChange::new(change)
-            .map(Some)
-            .map_err(|e| EngineError::Storage(e.to_string().into()))
+        EncodedChange::new(change).map(Some).map_err(storage)
     }
 
     /// Logs `change` (applied under the same lock), returning its ticket.
@@ -396,10 +398,17 @@ impl Engine {
     /// with no longer has that secret (see the module docs).
     pub async fn api(
         &self,
-        verified: Verified,
+        mut verified: Verified,
         real: DateTime<Utc>,
         reverify: impl FnOnce(&Simulation) -> Result<Verified, GatewayError>,
     ) -> Result<Answer, EngineError> {
+        // Work that grows with the request's size runs before the lock: the parameters are
+        // taken and encoded for the log here (a re-verified request has the same ones).
+        let params = std::mem::take(&mut verified.params).into_pairs();
+        let encoded_params = match &self.log {
+            Some(_) => Some(EncodedParams::new(&params).map_err(storage)?),
+            None => None,
+        };
         let (answer, ticket) = {
             let mut core = lock(&self.core);
             self.refuse_if_failed()?;
@@ -415,18 +424,16 @@ impl Engine {
                     nonce: verified.nonce.clone(),
                 })?;
             let at = core.clock.now(real, core.scenario.simulation().clock());
-            let Verified {
-                action,
-                params,
-                nonce,
-                ..
-            } = verified;
+            let Verified { action, nonce, .. } = verified;
+            let encoded = encoded_params
+                .map(|p| EncodedChange::api(at, action.as_str(), &p))
+                .transpose()
+                .map_err(storage)?;
             let change = Change::Api {
                 at,
                 action: action.as_str().to_owned(),
-                params: params.into_pairs(),
+                params,
             };
-            let encoded = self.encode(&change)?;
             let answer = apply(&mut core, self.seed, &change);
             let ticket = if answer.as_ref().is_some_and(|a| changed(action.as_str(), a)) {
                 let nonce = StoredNonce {

@@ -8,7 +8,9 @@ use std::io::{Read as _, Write as _};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::Duration;
 
+use common::ram::{assert_error, create_instance, policy, put_user, ACCOUNT_A};
 use common::{start, temp_dir, text};
+use rds_backup_sim_emulator::client::Signer;
 
 /// Sends `raw`, half-closes the write side, and reads everything the server sends back.
 fn send_then_half_close(addr: SocketAddr, raw: &[u8]) -> String {
@@ -222,4 +224,90 @@ fn a_body_dribbled_a_byte_at_a_time_answers_408_after_the_request_timeout() {
     );
     dribble.join().unwrap();
     s.stop();
+}
+
+#[test]
+fn a_huge_parameter_from_a_denied_user_with_a_long_pattern_does_not_stall_other_requests() {
+    // Finding 1 of issue 15: a 6 KB wildcard pattern against a huge DBInstanceId cost
+    // seconds under the simulation's lock. The parameter cap refuses it before RAM, and
+    // every other request is answered meanwhile.
+    let dir = temp_dir("huge-param");
+    let s = start(&["--clock", "manual", "--state-dir", dir.to_str().unwrap()]);
+    let mut c = s.client();
+    let pattern = format!("acs:rds:*:*:dbinstance/{}", "*a".repeat(2_900));
+    let user = put_user(
+        ACCOUNT_A,
+        "slow",
+        "ak-slow",
+        "sk-slow",
+        serde_json::json!([policy("Allow", "rds:*", &pattern)]),
+    );
+    s.sim_ok(&mut c, &user);
+    s.sim_ok(
+        &mut c,
+        &create_instance("rm-busy", ACCOUNT_A, serde_json::json!({})),
+    );
+    s.create_instance(&mut c, "rm-other");
+    let huge = format!("{}b", "a".repeat(700_000));
+    std::thread::scope(|scope| {
+        let attacker = scope.spawn(|| {
+            let mut c = s.client();
+            let signer = Signer::new("ak-slow", "sk-slow");
+            (0..3)
+                .map(|_| {
+                    let started = rds_backup_sim_emulator::clock::monotonic_now();
+                    // In a form body: a query string this long is over the header limit.
+                    let body = signer.v1_query(
+                        "POST",
+                        "CreateBackup",
+                        &[("DBInstanceId", &huge)],
+                        &s.next_nonce(),
+                        &s.timestamp(),
+                    );
+                    let r = c
+                        .request(
+                            "POST",
+                            "/",
+                            &[("content-type", "application/x-www-form-urlencoded")],
+                            body.as_bytes(),
+                        )
+                        .unwrap();
+                    (r, started.elapsed())
+                })
+                .collect::<Vec<_>>()
+        });
+        let mut c = s.client();
+        for _ in 0..30 {
+            let started = rds_backup_sim_emulator::clock::monotonic_now();
+            let r = s.v1(
+                &mut c,
+                "DescribeBackupTasks",
+                &[("DBInstanceId", "rm-other")],
+            );
+            assert_eq!(r.status, 200, "{}", text(&r));
+            // Generous: the old code held every request for seconds.
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "a concurrent request waited {:?}",
+                started.elapsed()
+            );
+        }
+        for (r, took) in attacker.join().unwrap() {
+            assert_error(
+                &r,
+                400,
+                "InvalidParameter",
+                "The specified parameter DBInstanceId is too long.",
+            );
+            assert!(
+                took < Duration::from_secs(5),
+                "the huge request took {took:?}"
+            );
+        }
+    });
+    // Refusals write nothing: the log holds the three control-plane lines only.
+    let log = std::fs::read_to_string(dir.join("wal.log")).unwrap();
+    assert_eq!(log.lines().count(), 3, "{}", &log[..log.len().min(500)]);
+    s.stop();
+    std::fs::remove_dir_all(dir).unwrap();
 }

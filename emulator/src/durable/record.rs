@@ -106,6 +106,47 @@ impl EncodedChange {
     }
 }
 
+/// An API call's parameters, encoded before the simulation's lock is taken (the part of
+/// an [`Change::Api`] record that grows with the request).
+#[derive(Debug, Clone)]
+pub struct EncodedParams(Vec<u8>);
+
+impl EncodedParams {
+    /// Serializes `params` as [`Change::Api`] does.
+    pub fn new(params: &[(String, String)]) -> Result<EncodedParams, EncodeError> {
+        serde_json::to_vec(params)
+            .map(EncodedParams)
+            .map_err(|e| EncodeError(e.to_string()))
+    }
+}
+
+impl EncodedChange {
+    /// The [`Change::Api`] of `at`, `action` and the encoded `params`: the same bytes as
+    /// [`EncodedChange::new`] gives, with only the small parts encoded here (under the lock).
+    pub fn api(
+        at: Timestamp,
+        action: &str,
+        params: &EncodedParams,
+    ) -> Result<EncodedChange, EncodeError> {
+        let head = serde_json::to_vec(&(at, action)).map_err(|e| EncodeError(e.to_string()))?;
+        // `head` is `[AT,ACTION]`.
+        let inner = &head[1..head.len() - 1];
+        let split = inner
+            .iter()
+            .position(|&b| b == b',')
+            .ok_or_else(|| EncodeError("a timestamp encodes as one JSON value".to_owned()))?;
+        let mut out = Vec::with_capacity(params.0.len() + head.len() + 40);
+        out.extend_from_slice(b"{\"Kind\":\"Api\",\"At\":");
+        out.extend_from_slice(&inner[..split]);
+        out.extend_from_slice(b",\"Action\":");
+        out.extend_from_slice(&inner[split + 1..]);
+        out.extend_from_slice(b",\"Params\":");
+        out.extend_from_slice(&params.0);
+        out.push(b'}');
+        Ok(EncodedChange(out))
+    }
+}
+
 impl Record {
     /// Appends the framed line of the record `seq` holding `change` (with its `\n`) to
     /// `out`: the same JSON as serializing a [`Record`], built around the change's bytes.
@@ -221,6 +262,28 @@ mod tests {
         let mut out = Vec::new();
         plain.encode_into(&mut out).unwrap();
         assert_eq!(Record::decode(&out[..out.len() - 1]), Ok(plain));
+    }
+
+    #[test]
+    fn an_api_change_encoded_in_parts_is_the_changes_own_json() {
+        let Change::Api { at, action, .. } = sample().change else {
+            unreachable!("the sample is an Api change")
+        };
+        let params = vec![
+            ("DBInstanceId".to_owned(), "rm-\"a\",\\".to_owned()),
+            ("Tag".to_owned(), "é,".to_owned()),
+        ];
+        let whole = EncodedChange::new(&Change::Api {
+            at,
+            action: action.clone(),
+            params: params.clone(),
+        })
+        .unwrap();
+        let parts = EncodedChange::api(at, &action, &EncodedParams::new(&params).unwrap()).unwrap();
+        assert_eq!(
+            String::from_utf8(parts.0).unwrap(),
+            String::from_utf8(whole.0).unwrap()
+        );
     }
 
     #[test]
