@@ -79,6 +79,15 @@ pub struct ServeArgs {
         default_value_t = 30
     )]
     pub request_timeout: u64,
+    /// With --state-dir: once the log has grown by this many bytes, a snapshot of the
+    /// simulation replaces it (also at every clean stop).
+    #[arg(
+        long,
+        env = "RDS_SIM_COMPACT_LOG_AFTER",
+        value_name = "BYTES",
+        default_value_t = 64 << 20
+    )]
+    pub compact_log_after: u64,
     /// A JSON Lines file of Sim.PutIdentity lines (ram.md), applied at every start.
     #[arg(long, env = "RDS_SIM_IDENTITIES", value_name = "FILE")]
     pub identities: Option<PathBuf>,
@@ -247,6 +256,7 @@ impl ServeArgs {
                 state_dir: self.state_dir,
                 identities,
                 real_clock,
+                compact_after: self.compact_log_after,
             },
         })
     }

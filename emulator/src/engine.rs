@@ -32,6 +32,7 @@ use crate::durable::log::{Log, Ticket};
 use crate::durable::record::{Change, EncodeError, EncodedChange, EncodedParams, StoredNonce};
 use crate::durable::recovery::{self, RecoveryError};
 use crate::durable::settings_file::{self, SettingsError, StoredSettings};
+use crate::durable::snapshot::Snapshot;
 use crate::gateway::{Caller, Verified};
 use crate::gateway_error::GatewayError;
 use crate::keys::Identities;
@@ -50,6 +51,8 @@ pub struct EngineOptions {
     pub identities: Vec<String>,
     /// The real clock.
     pub real_clock: Arc<dyn RealClock>,
+    /// `--compact-log-after`: log bytes after which a snapshot replaces the log's prefix.
+    pub compact_after: u64,
 }
 
 /// Why the engine did not start.
@@ -111,7 +114,8 @@ pub struct Engine {
     seed: u64,
     identities: Vec<String>,
     state_dir: Option<PathBuf>,
-    recovered: usize,
+    recovered: u64,
+    compact_after: u64,
     _lock: Option<DirLock>,
 }
 
@@ -199,6 +203,7 @@ impl Engine {
         let flag_mode = options.clock.unwrap_or(ClockMode::Real);
         let mut dir_lock = None;
         let mut records = Vec::new();
+        let mut snapshot = None;
         let mut log_file = None;
         let settings = match &options.state_dir {
             None => StoredSettings {
@@ -228,6 +233,7 @@ impl Engine {
                     );
                 }
                 records = recovered.records;
+                snapshot = recovered.snapshot;
                 log_file = Some(recovered.file);
                 settings
             }
@@ -238,6 +244,13 @@ impl Engine {
             clock: SimClock::new(settings.clock),
         };
         let now_secs = real.timestamp();
+        if let Some(snapshot) = &snapshot {
+            core.scenario = snapshot.state.clone();
+            core.clock.set_offset_ms(snapshot.offset_ms);
+            for entry in snapshot.nonce_entries() {
+                core.nonces.import(entry, real);
+            }
+        }
         for record in &records {
             apply(&mut core, settings.seed, &record.change);
             if let Some(offset) = record.offset_ms {
@@ -248,10 +261,16 @@ impl Engine {
                 core.nonces.insert(&nonce.value, real, expires);
             }
         }
-        let last_seq = records.last().map_or(0, |r| r.seq);
-        let log = match log_file {
-            Some(file) => Some(Log::start(file, last_seq).map_err(StartError::Writer)?),
-            None => None,
+        let last_seq = records
+            .last()
+            .map(|r| r.seq)
+            .or(snapshot.as_ref().map(|s| s.seq))
+            .unwrap_or(0);
+        let log = match (log_file, &options.state_dir) {
+            (Some(file), Some(dir)) => {
+                Some(Log::start(file, dir.clone(), last_seq).map_err(StartError::Writer)?)
+            }
+            _ => None,
         };
         let engine = Engine {
             core: Mutex::new(core),
@@ -260,7 +279,8 @@ impl Engine {
             seed: settings.seed,
             identities: options.identities,
             state_dir: options.state_dir,
-            recovered: records.len(),
+            recovered: last_seq,
+            compact_after: options.compact_after,
             _lock: dir_lock,
         };
         Ok(engine)
@@ -357,9 +377,11 @@ impl Engine {
         EncodedChange::new(change).map(Some).map_err(storage)
     }
 
-    /// Logs `change` (applied under the same lock), returning its ticket.
+    /// Logs `change` (applied to `core` under the same lock), returning its ticket; when
+    /// the log outgrew `--compact-log-after`, asks for a snapshot as of this change.
     fn append(
         &self,
+        core: &Core,
         change: Option<&EncodedChange>,
         offset_ms: Option<i64>,
         nonce: Option<&StoredNonce>,
@@ -367,9 +389,29 @@ impl Engine {
         let (Some(log), Some(change)) = (&self.log, change) else {
             return Ok(None);
         };
-        log.append(change, offset_ms, nonce)
-            .map(Some)
-            .map_err(EngineError::Storage)
+        let ticket = log
+            .append(change, offset_ms, nonce)
+            .map_err(EngineError::Storage)?;
+        if log.outgrew(self.compact_after) {
+            log.compact(self.snapshot(core, log));
+        }
+        Ok(Some(ticket))
+    }
+
+    /// The durable state as of the last record appended (under the lock): a clone of the
+    /// simulation, the clock's offset and the unexpired nonces.
+    fn snapshot(&self, core: &Core, log: &Log) -> Snapshot {
+        Snapshot {
+            seq: log.last_seq(),
+            offset_ms: core.clock.offset_ms(),
+            nonces: core
+                .nonces
+                .export(self.real_clock.now())
+                .into_iter()
+                .map(Snapshot::nonce_entry)
+                .collect(),
+            state: core.scenario.clone(),
+        }
     }
 
     /// A ticket covering every change appended so far (taken under the lock, with what a
@@ -440,7 +482,7 @@ impl Engine {
                     value: nonce,
                     expires: expires.timestamp(),
                 };
-                self.append(encoded.as_ref(), None, Some(&nonce))?
+                self.append(&core, encoded.as_ref(), None, Some(&nonce))?
             } else {
                 // Nothing changed: nothing is written (its nonce stays in memory), and the
                 // answer waits for every change it could see.
@@ -502,7 +544,9 @@ impl Engine {
                 let clock = core.scenario.simulation().clock();
                 core.clock.follow(real, clock);
                 let offset = Some(core.clock.offset_ms());
-                ticket = self.append(encoded.as_ref(), offset, None)?.or(ticket);
+                ticket = self
+                    .append(&core, encoded.as_ref(), offset, None)?
+                    .or(ticket);
             }
             (answers, ticket)
         };
@@ -524,7 +568,7 @@ impl Engine {
             let clock = core.scenario.simulation().clock();
             core.clock.follow(real, clock);
             let offset = Some(core.clock.offset_ms());
-            self.append(encoded.as_ref(), offset, None)?
+            self.append(&core, encoded.as_ref(), offset, None)?
         };
         Self::settle(ticket).await
     }
@@ -544,7 +588,7 @@ impl Engine {
             let clock = core.scenario.simulation().clock();
             core.clock.follow(real, clock);
             let offset = Some(core.clock.offset_ms());
-            self.append(encoded.as_ref(), offset, None)?
+            self.append(&core, encoded.as_ref(), offset, None)?
         };
         Self::settle(ticket).await?;
         self.identity_lines().await.map(|_| ())
@@ -567,6 +611,12 @@ impl Engine {
     /// process's log, for the stop message.
     pub fn close(&self) -> Option<(u64, u64)> {
         self.log.as_ref().map(|log| {
+            if log.failure().is_none() {
+                // A clean stop leaves a snapshot and an empty log: the next start reads
+                // the simulation, not its history.
+                let core = lock(&self.core);
+                log.compact(self.snapshot(&core, log));
+            }
             log.close();
             (log.last_seq(), log.syncs())
         })

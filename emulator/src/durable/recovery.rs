@@ -10,6 +10,7 @@ use std::io::Read as _;
 use std::path::Path;
 
 use super::record::{FrameError, Record};
+use super::snapshot::{Snapshot, SnapshotError};
 
 /// The log's file name inside the state directory.
 pub const WAL_FILE: &str = "wal.log";
@@ -17,7 +18,9 @@ pub const WAL_FILE: &str = "wal.log";
 /// What recovery found.
 #[derive(Debug)]
 pub struct Recovered {
-    /// The whole records, in order.
+    /// The snapshot the records follow, if any.
+    pub snapshot: Option<Snapshot>,
+    /// The whole records after the snapshot, in order.
     pub records: Vec<Record>,
     /// Bytes of a torn tail that were dropped.
     pub dropped_bytes: usize,
@@ -28,6 +31,9 @@ pub struct Recovered {
 /// Why the log cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum RecoveryError {
+    /// The snapshot cannot be read.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
     /// I/O.
     #[error("cannot read or repair {0}: {1}")]
     Io(String, std::io::Error),
@@ -59,6 +65,10 @@ pub enum RecoveryError {
 
 /// Reads (creating if absent) `dir/wal.log`.
 pub fn recover(dir: &Path) -> Result<Recovered, RecoveryError> {
+    let snapshot = Snapshot::read(dir)?;
+    // Records the snapshot covers are skipped: a crash between its rename and the log's
+    // truncation leaves them (module `snapshot`).
+    let base = snapshot.as_ref().map_or(0, |s| s.seq);
     let path = dir.join(WAL_FILE);
     let shown = path.display().to_string();
     let io = |e| RecoveryError::Io(shown.clone(), e);
@@ -82,8 +92,12 @@ pub fn recover(dir: &Path) -> Result<Recovered, RecoveryError> {
             break; // a last line without its newline: torn
         };
         match Record::decode(&rest[..len]) {
+            Ok(record) if record.seq <= base => {
+                offset += len + 1;
+                good_end = offset;
+            }
             Ok(record) => {
-                let expected = records.len() as u64 + 1;
+                let expected = base + records.len() as u64 + 1;
                 if record.seq != expected {
                     return Err(RecoveryError::OutOfSequence {
                         path: shown,
@@ -119,6 +133,7 @@ pub fn recover(dir: &Path) -> Result<Recovered, RecoveryError> {
         dir_handle.sync_all().map_err(io)?;
     }
     Ok(Recovered {
+        snapshot,
         records,
         dropped_bytes,
         file,
