@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{start, temp_dir, text, TestServer};
+use common::{assert_restarts_to, start, temp_dir, text, TestServer};
 use rds_backup_sim_emulator::client::HttpClient;
 
 fn changes(s: &TestServer, c: &mut HttpClient, instance: &str, n: usize) {
@@ -58,15 +58,7 @@ fn the_log_is_compacted_when_it_outgrows_its_bound_and_a_restart_rebuilds_the_si
     // A clean stop leaves the snapshot and an empty log.
     assert_eq!(std::fs::metadata(dir.join("wal.log")).unwrap().len(), 0);
     for d in [&dir, &crashed] {
-        let s = start(&["--state-dir", d.to_str().unwrap()]);
-        assert!(
-            s.banner().contains("(202 changes recovered)"),
-            "{}",
-            s.banner()
-        );
-        let mut c = s.client();
-        assert_eq!(s.domain_state(&mut c), domain);
-        s.stop();
+        assert_restarts_to(d, 202, &domain);
     }
     std::fs::remove_dir_all(dir).unwrap();
     std::fs::remove_dir_all(crashed).unwrap();
@@ -113,19 +105,8 @@ fn a_crash_at_every_point_of_compaction_loses_nothing_and_leaves_a_startable_dir
             std::fs::write(image.join("snapshot.tmp"), temp).unwrap();
         }
         std::fs::write(image.join("wal.log"), log).unwrap();
-        let s = start(&["--state-dir", image.to_str().unwrap()]);
-        assert!(
-            s.banner().contains("(14 changes recovered)"),
-            "{point}: {}",
-            s.banner()
-        );
-        let mut c = s.client();
-        assert_eq!(s.domain_state(&mut c), domain, "{point}");
+        assert_restarts_to(&image, 14, &domain);
         assert!(!image.join("snapshot.tmp").exists(), "{point}");
-        // And it serves.
-        let r = s.v1(&mut c, "DescribeBackupTasks", &[("DBInstanceId", "rm-2")]);
-        assert_eq!(r.status, 200, "{point}: {}", text(&r));
-        s.stop();
         std::fs::remove_dir_all(image).unwrap();
     }
     std::fs::remove_dir_all(dir).unwrap();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{start, temp_dir, text};
+use common::{assert_restarts_to, start, temp_dir, text};
 
 fn wal_len(dir: &std::path::Path) -> u64 {
     std::fs::metadata(dir.join("wal.log")).unwrap().len()
@@ -38,15 +38,7 @@ fn reads_and_refusals_leave_the_log_as_it_was_and_a_restart_rebuilds_the_same_si
     assert_eq!(wal_len(&dir), before, "reads and refusals wrote to the log");
     let domain = s.domain_state(&mut c);
     s.stop();
-    let s = start(&["--state-dir", d]);
-    assert!(
-        s.banner().contains("(2 changes recovered)"),
-        "{}",
-        s.banner()
-    );
-    let mut c = s.client();
-    assert_eq!(s.domain_state(&mut c), domain);
-    s.stop();
+    assert_restarts_to(&dir, 2, &domain);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

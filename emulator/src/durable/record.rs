@@ -147,6 +147,29 @@ impl EncodedChange {
     }
 }
 
+/// Appends `json` framed as one line, `CRC32 SP json LF`, to `out`.
+pub fn frame(json: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(format!("{:08x} ", crc32fast::hash(json)).as_bytes());
+    out.extend_from_slice(json);
+    out.push(b'\n');
+}
+
+/// The JSON of one framed line (without its `\n`), once its checksum holds.
+pub fn unframe(line: &[u8]) -> Result<&[u8], FrameError> {
+    if line.len() < 9 || line[8] != b' ' {
+        return Err(FrameError::NoChecksum);
+    }
+    let crc = std::str::from_utf8(&line[..8])
+        .ok()
+        .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+        .ok_or(FrameError::NoChecksum)?;
+    let json = &line[9..];
+    if crc32fast::hash(json) != crc {
+        return Err(FrameError::ChecksumMismatch);
+    }
+    Ok(json)
+}
+
 impl Record {
     /// Appends the framed line of the record `seq` holding `change` (with its `\n`) to
     /// `out`: the same JSON as serializing a [`Record`], built around the change's bytes.
@@ -172,10 +195,7 @@ impl Record {
             json.extend_from_slice(&nonce);
         }
         json.push(b'}');
-        let crc = crc32fast::hash(&json);
-        out.extend_from_slice(format!("{crc:08x} ").as_bytes());
-        out.extend_from_slice(&json);
-        out.push(b'\n');
+        frame(&json, out);
         Ok(())
     }
 
@@ -187,18 +207,7 @@ impl Record {
 
     /// Decodes one line (without its `\n`).
     pub fn decode(line: &[u8]) -> Result<Record, FrameError> {
-        if line.len() < 9 || line[8] != b' ' {
-            return Err(FrameError::NoChecksum);
-        }
-        let crc = std::str::from_utf8(&line[..8])
-            .ok()
-            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
-            .ok_or(FrameError::NoChecksum)?;
-        let json = &line[9..];
-        if crc32fast::hash(json) != crc {
-            return Err(FrameError::ChecksumMismatch);
-        }
-        serde_json::from_slice(json).map_err(|e| FrameError::NotARecord(e.to_string()))
+        serde_json::from_slice(unframe(line)?).map_err(|e| FrameError::NotARecord(e.to_string()))
     }
 }
 

@@ -17,6 +17,8 @@ use std::io::Write as _;
 use std::path::Path;
 
 use rds_backup_sim::scenario::Scenario;
+
+use super::record::{frame, unframe};
 use serde::{Deserialize, Serialize};
 
 /// The snapshot's file name inside the state directory.
@@ -65,11 +67,12 @@ impl Snapshot {
     /// Writes the snapshot into `dir` (steps 2 and 3 of the module docs).
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        let mut line = Vec::with_capacity(json.len() + 10);
+        frame(&json, &mut line);
+        drop(json);
         let temp = dir.join(SNAPSHOT_TEMP);
         let mut file = File::create(&temp)?;
-        file.write_all(format!("{:08x} ", crc32fast::hash(&json)).as_bytes())?;
-        file.write_all(&json)?;
-        file.write_all(b"\n")?;
+        file.write_all(&line)?;
         file.sync_all()?;
         drop(file);
         std::fs::rename(&temp, dir.join(SNAPSHOT_FILE))?;
@@ -94,17 +97,8 @@ impl Snapshot {
         let line = bytes
             .strip_suffix(b"\n")
             .ok_or_else(|| damaged("no line end"))?;
-        if line.len() < 9 || line[8] != b' ' {
-            return Err(damaged("no checksum"));
-        }
-        let crc = std::str::from_utf8(&line[..8])
-            .ok()
-            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
-            .ok_or_else(|| damaged("no checksum"))?;
-        if crc32fast::hash(&line[9..]) != crc {
-            return Err(damaged("checksum mismatch"));
-        }
-        serde_json::from_slice(&line[9..])
+        let json = unframe(line).map_err(|e| damaged(&e.to_string()))?;
+        serde_json::from_slice(json)
             .map(Some)
             .map_err(|e| damaged(&e.to_string()))
     }
