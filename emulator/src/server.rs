@@ -15,6 +15,7 @@ use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::config::{ConfigError, ServeArgs, ServeConfig};
 use crate::engine::{Engine, StartError};
+use crate::http::bare::BareErrors;
 use crate::http::idle::BODY_DEADLINE;
 use crate::http::idle::{Activity, IdleIo};
 use crate::http::server_error::ServerError;
@@ -186,7 +187,7 @@ async fn connection(
 ) {
     let _ = stream.set_nodelay(true);
     let activity = Arc::new(Activity::new());
-    let io = TokioIo::new(IdleIo::new(stream, activity.clone()));
+    let io = TokioIo::new(BareErrors::new(IdleIo::new(stream, activity.clone())));
     let in_service = activity.clone();
     let service = service_fn(move |request| {
         let ctx = ctx.clone();

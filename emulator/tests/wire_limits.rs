@@ -311,3 +311,45 @@ fn a_huge_parameter_from_a_denied_user_with_a_long_pattern_does_not_stall_other_
     s.stop();
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Sends `raw` on a new connection; the answer's status line and JSON body, once closed.
+fn bare_answer(s: &common::TestServer, raw: &[u8]) -> (String, serde_json::Value) {
+    let mut stream = TcpStream::connect(s.addr).unwrap();
+    stream.write_all(raw).unwrap();
+    let (closed, answer) = read_until_closed(&mut stream, Duration::from_secs(5));
+    assert!(closed, "not closed: {answer:?}");
+    let status = answer.lines().next().unwrap_or_default().to_owned();
+    assert!(answer.contains("\r\nconnection: close\r\n"), "{answer}");
+    let body = &answer[answer.find("\r\n\r\n").map_or(answer.len(), |i| i + 4)..];
+    let json = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer:?}"));
+    (status, json)
+}
+
+#[test]
+fn requests_hyper_cannot_parse_get_the_servers_json_400_and_414() {
+    let s = start(&["--clock", "manual"]);
+    for raw in [
+        &b"GARBAGE LINE\r\n\r\n"[..],
+        b"GET / HTTP/9.9\r\nhost: x\r\n\r\n",
+        b"GET / HTTP/1.1\r\nbad header line\r\n\r\n",
+    ] {
+        let (status, json) = bare_answer(&s, raw);
+        assert_eq!(status, "HTTP/1.1 400 Bad Request", "{raw:?}");
+        assert_eq!(json["Code"], "Sim.BadRequest", "{raw:?}");
+        assert_eq!(
+            json["Message"],
+            "The request is not valid HTTP/1.1 (request line, method, version or a header)."
+        );
+        assert_eq!(json["RequestId"].as_str().map(str::len), Some(36));
+    }
+    let long = format!("GET /?{} HTTP/1.1\r\nhost: x\r\n\r\n", "a".repeat(70_000));
+    let (status, json) = bare_answer(&s, long.as_bytes());
+    assert_eq!(status, "HTTP/1.1 414 URI Too Long");
+    assert_eq!(json["Code"], "Sim.UriTooLong");
+    assert_eq!(json["Message"], "The request URI exceeds 64 KiB.");
+    // The server still serves.
+    let mut c = s.client();
+    let r = c.request("GET", "/_sim/health", &[], b"").unwrap();
+    assert_eq!(r.status, 200);
+    s.stop();
+}

@@ -63,6 +63,12 @@ pub enum ServerError {
         /// What it must be.
         expected: &'static str,
     },
+    /// A request hyper could not parse (request line, method, version or a header).
+    #[error("bad request")]
+    BadRequest,
+    /// A request target hyper refused as too long (65,535 bytes or more).
+    #[error("URI too long")]
+    UriTooLong,
     /// The body did not arrive within `--request-timeout` of the request's first byte.
     #[error("request timeout")]
     RequestTimeout,
@@ -90,6 +96,17 @@ impl ServerError {
                 "Sim.HeaderTooLarge",
                 431,
                 format!("The request header block exceeds {MAX_HEADER_BYTES} bytes."),
+            ),
+            ServerError::BadRequest => (
+                "Sim.BadRequest",
+                400,
+                "The request is not valid HTTP/1.1 (request line, method, version or a header)."
+                    .to_owned(),
+            ),
+            ServerError::UriTooLong => (
+                "Sim.UriTooLong",
+                414,
+                "The request URI exceeds 64 KiB.".to_owned(),
             ),
             ServerError::RequestTimeout => (
                 "Sim.RequestTimeout",
@@ -252,6 +269,18 @@ mod tests {
                 "The query parameter limit=\"x\" is not valid: it must be a whole number (at most 1000 are kept).",
             ),
             (
+                ServerError::BadRequest,
+                "Sim.BadRequest",
+                400,
+                "The request is not valid HTTP/1.1 (request line, method, version or a header).",
+            ),
+            (
+                ServerError::UriTooLong,
+                "Sim.UriTooLong",
+                414,
+                "The request URI exceeds 64 KiB.",
+            ),
+            (
                 ServerError::RequestTimeout,
                 "Sim.RequestTimeout",
                 408,
@@ -270,7 +299,7 @@ mod tests {
                 "The change could not be made durable: r",
             ),
         ];
-        assert_eq!(cases.len(), 14, "one case per variant");
+        assert_eq!(cases.len(), 16, "one case per variant");
         for (err, code, status, message) in cases {
             assert_eq!(err.row(), (code, status, message.to_owned()), "{err:?}");
         }
