@@ -30,7 +30,7 @@ use crate::clock::RealClock;
 use crate::durable::lock::{DirLock, LockError};
 use crate::durable::log::{Log, Ticket};
 use crate::durable::record::{Change, EncodeError, EncodedChange, EncodedParams, StoredNonce};
-use crate::durable::recovery::{self, RecoveryError};
+use crate::durable::recovery::{self, Found, RecoveryError};
 use crate::durable::settings_file::{self, SettingsError, StoredSettings};
 use crate::durable::snapshot::Snapshot;
 use crate::gateway::{Caller, Verified};
@@ -164,6 +164,35 @@ fn apply(core: &mut Core, seed: u64, change: &Change) -> Option<Answer> {
     }
 }
 
+/// Applies what recovery found: the snapshot replaces the simulation, the clock offset and
+/// the nonces; a record applies as it did live.
+fn recover_into(core: &mut Core, seed: u64, real: DateTime<Utc>, found: Found) {
+    match found {
+        Found::Snapshot(snapshot) => {
+            let snapshot = *snapshot;
+            core.clock.set_offset_ms(snapshot.offset_ms);
+            for entry in snapshot.nonce_entries() {
+                core.nonces.import(entry, real);
+            }
+            core.scenario = snapshot.state;
+        }
+        Found::Record(record) => {
+            apply(core, seed, &record.change);
+            if let Some(offset) = record.offset_ms {
+                core.clock.set_offset_ms(offset);
+            }
+            if let Some(nonce) = record
+                .nonce
+                .as_ref()
+                .filter(|n| n.expires > real.timestamp())
+            {
+                let expires = DateTime::from_timestamp(nonce.expires, 0).unwrap_or(real);
+                core.nonces.insert(&nonce.value, real, expires);
+            }
+        }
+    }
+}
+
 /// Whether the key `verified` was checked with is still what the simulation holds: always
 /// for a start-up key; for a declared key, when its identity still has the same secret.
 fn still_valid(sim: &Simulation, verified: &Verified) -> bool {
@@ -202,40 +231,18 @@ impl Engine {
         let real = options.real_clock.now();
         let flag_mode = options.clock.unwrap_or(ClockMode::Real);
         let mut dir_lock = None;
-        let mut records = Vec::new();
-        let mut snapshot = None;
-        let mut log_file = None;
+        let flagged = StoredSettings {
+            seed: options.seed.unwrap_or(0),
+            clock: flag_mode,
+            origin: origin(flag_mode, real),
+        };
         let settings = match &options.state_dir {
-            None => StoredSettings {
-                seed: options.seed.unwrap_or(0),
-                clock: flag_mode,
-                origin: origin(flag_mode, real),
-            },
+            None => flagged,
             Some(dir) => {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| StartError::StateDir(dir.display().to_string(), e))?;
                 dir_lock = Some(DirLock::take(dir)?);
-                let settings = settings_file::settle(
-                    dir,
-                    options.seed,
-                    options.clock,
-                    StoredSettings {
-                        seed: options.seed.unwrap_or(0),
-                        clock: flag_mode,
-                        origin: origin(flag_mode, real),
-                    },
-                )?;
-                let recovered = recovery::recover(dir)?;
-                if recovered.dropped_bytes > 0 {
-                    eprintln!(
-                        "rds-backup-sim serve: dropped a torn last record ({} bytes) from the log",
-                        recovered.dropped_bytes
-                    );
-                }
-                records = recovered.records;
-                snapshot = recovered.snapshot;
-                log_file = Some(recovered.file);
-                settings
+                settings_file::settle(dir, options.seed, options.clock, flagged)?
             }
         };
         let mut core = Core {
@@ -243,29 +250,22 @@ impl Engine {
             nonces: NonceStore::new(),
             clock: SimClock::new(settings.clock),
         };
-        let now_secs = real.timestamp();
-        if let Some(snapshot) = &snapshot {
-            core.scenario = snapshot.state.clone();
-            core.clock.set_offset_ms(snapshot.offset_ms);
-            for entry in snapshot.nonce_entries() {
-                core.nonces.import(entry, real);
+        let mut log_file = None;
+        let mut last_seq = 0;
+        if let Some(dir) = &options.state_dir {
+            // The snapshot, then one record at a time, through the same `apply` as live.
+            let recovered = recovery::recover(dir, |found| {
+                recover_into(&mut core, settings.seed, real, found)
+            })?;
+            if recovered.dropped_bytes > 0 {
+                eprintln!(
+                    "rds-backup-sim serve: dropped a torn last record ({} bytes) from the log",
+                    recovered.dropped_bytes
+                );
             }
+            last_seq = recovered.last_seq;
+            log_file = Some(recovered.file);
         }
-        for record in &records {
-            apply(&mut core, settings.seed, &record.change);
-            if let Some(offset) = record.offset_ms {
-                core.clock.set_offset_ms(offset);
-            }
-            if let Some(nonce) = record.nonce.as_ref().filter(|n| n.expires > now_secs) {
-                let expires = DateTime::from_timestamp(nonce.expires, 0).unwrap_or(real);
-                core.nonces.insert(&nonce.value, real, expires);
-            }
-        }
-        let last_seq = records
-            .last()
-            .map(|r| r.seq)
-            .or(snapshot.as_ref().map(|s| s.seq))
-            .unwrap_or(0);
         let log = match (log_file, &options.state_dir) {
             (Some(file), Some(dir)) => {
                 Some(Log::start(file, dir.clone(), last_seq).map_err(StartError::Writer)?)
