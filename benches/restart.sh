@@ -25,6 +25,7 @@ start() { # start ARGS... ; prints the pid after the start-up line, its time in 
   echo "$(date +%s.%N) - $t0" | bc >"$DIR/t"
   echo "$pid"
 }
+gone() { while kill -0 "$1" 2>/dev/null; do sleep 0.05; done; }
 peak_kb() { grep VmHWM "/proc/$1/status" | awk '{print $2}'; }
 rss_kb() { grep VmRSS "/proc/$1/status" | awk '{print $2}'; }
 
@@ -46,19 +47,19 @@ for b in "$DIR"/batch.*; do
   curl -sf -o /dev/null --data-binary @"$b" "http://127.0.0.1:$PORT/_sim/replay"
 done
 curl -sf "http://127.0.0.1:$PORT/_sim/state" >"$DIR/state.json"
-echo "changes: $CHANGES; simulation JSON: $(wc -c <"$DIR/state.json") bytes; log $(wc -c <"$DIR/state/wal.log") bytes, snapshot $(wc -c <"$DIR/state/snapshot" 2>/dev/null || echo 0) bytes"
-kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+echo "changes: $CHANGES; simulation JSON: $(wc -c <"$DIR/state.json") bytes; log $(wc -c <"$DIR/state/wal.log") bytes, snapshot $( (wc -c <"$DIR/state/snapshot") 2>/dev/null || echo 0) bytes"
+kill -9 "$pid"; gone "$pid"
 
 pid=$(start "$BIN" serve --listen 127.0.0.1:$PORT --state-dir "$DIR/state")
 echo "restart after kill -9: $(cat "$DIR/t") s to the start-up line, peak RSS $(peak_kb "$pid") KB, RSS $(rss_kb "$pid") KB ($(grep -o '([0-9]* changes recovered)' "$DIR/out"))"
-kill -TERM "$pid"; wait "$pid" || true
+kill -TERM "$pid"; gone "$pid"
 
 pid=$(start "$BIN" serve --listen 127.0.0.1:$PORT --state-dir "$DIR/state")
 echo "restart after a clean stop: $(cat "$DIR/t") s, peak RSS $(peak_kb "$pid") KB, RSS $(rss_kb "$pid") KB"
-kill -TERM "$pid"; wait "$pid" || true
+kill -TERM "$pid"; gone "$pid"
 
 pid=$(start "$BIN" serve --listen 127.0.0.1:$PORT --clock manual)
 echo "empty server: peak RSS $(peak_kb "$pid") KB"
 curl -sf -o /dev/null -X PUT --data-binary @"$DIR/state.json" "http://127.0.0.1:$PORT/_sim/state"
 echo "in-memory server holding the same simulation (after PUT /_sim/state): RSS $(rss_kb "$pid") KB, peak $(peak_kb "$pid") KB"
-kill -TERM "$pid"; wait "$pid" || true
+kill -TERM "$pid"; gone "$pid"
