@@ -33,6 +33,8 @@ fn json_log_lines_from_the_environment_one_per_request_with_no_secret() {
             ("RDS_SIM_LISTEN", "127.0.0.1:0"),
             ("RDS_SIM_LOG_FORMAT", "json"),
             ("RDS_SIM_CLOCK", "manual"),
+            ("RDS_SIM_REQUEST_TIMEOUT", "7"),
+            ("RDS_SIM_MAX_CONNECTIONS", "99"),
             (
                 "RDS_SIM_ACCESS_KEY",
                 &format!("ak-ci:{SECRET},ak-two:other-secret"),
@@ -42,6 +44,10 @@ fn json_log_lines_from_the_environment_one_per_request_with_no_secret() {
     ));
     assert!(banner.contains("clock manual"), "{banner}");
     assert!(banner.contains("access keys ak-ci, ak-two"), "{banner}");
+    assert!(
+        banner.contains("; request timeout 7 s; at most 99 connections"),
+        "{banner}"
+    );
     let mut c = HttpClient::connect(addr).unwrap();
     let r = c
         .request(
@@ -229,6 +235,8 @@ fn help_names_every_variable_and_hides_secret_values() {
         "RDS_SIM_ADMIN_TOKEN",
         "RDS_SIM_SEED",
         "RDS_SIM_IDLE_TIMEOUT",
+        "RDS_SIM_REQUEST_TIMEOUT",
+        "RDS_SIM_MAX_CONNECTIONS",
         "RDS_SIM_IDENTITIES",
         "RDS_SIM_ACCEPT_ANY_KEY",
         "RDS_SIM_LOG_FORMAT",

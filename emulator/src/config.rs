@@ -61,6 +61,33 @@ pub struct ServeArgs {
         default_value_t = 60
     )]
     pub idle_timeout: u64,
+    /// At most this many connections are open at once; one over answers 503
+    /// Sim.TooManyConnections and is closed.
+    #[arg(
+        long,
+        env = "RDS_SIM_MAX_CONNECTIONS",
+        value_name = "N",
+        default_value_t = 1024
+    )]
+    pub max_connections: usize,
+    /// Seconds within which a request's headers and body must arrive, or the connection
+    /// is closed.
+    #[arg(
+        long,
+        env = "RDS_SIM_REQUEST_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 30
+    )]
+    pub request_timeout: u64,
+    /// With --state-dir: once the log has grown by this many bytes, a snapshot of the
+    /// simulation replaces it (also at every clean stop).
+    #[arg(
+        long,
+        env = "RDS_SIM_COMPACT_LOG_AFTER",
+        value_name = "BYTES",
+        default_value_t = 64 << 20
+    )]
+    pub compact_log_after: u64,
     /// A JSON Lines file of Sim.PutIdentity lines (docs/scenario-format.md), applied at every
     /// start.
     #[arg(long, env = "RDS_SIM_IDENTITIES", value_name = "FILE")]
@@ -125,6 +152,12 @@ pub enum ConfigError {
     /// Zero idle timeout.
     #[error("--idle-timeout must be at least 1 second")]
     ZeroIdleTimeout,
+    /// Zero request timeout.
+    #[error("--request-timeout must be at least 1 second")]
+    ZeroRequestTimeout,
+    /// Zero connections.
+    #[error("--max-connections must be at least 1")]
+    ZeroMaxConnections,
     /// The identities file.
     #[error("cannot read --identities {0}: {1}")]
     Identities(String, std::io::Error),
@@ -142,6 +175,10 @@ pub struct ServeConfig {
     pub keys: KeyRing,
     /// `--idle-timeout`.
     pub idle_timeout: Duration,
+    /// `--request-timeout`.
+    pub request_timeout: Duration,
+    /// `--max-connections`.
+    pub max_connections: usize,
     /// What the engine starts from.
     pub engine: EngineOptions,
 }
@@ -177,6 +214,12 @@ impl ServeArgs {
         if self.idle_timeout == 0 {
             return Err(ConfigError::ZeroIdleTimeout);
         }
+        if self.request_timeout == 0 {
+            return Err(ConfigError::ZeroRequestTimeout);
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError::ZeroMaxConnections);
+        }
         let mut keys = KeyRing::from_flags(&self.access_keys)?;
         if self.accept_any_key {
             keys = keys.accepting_any_key();
@@ -206,12 +249,15 @@ impl ServeArgs {
             admin_token: self.admin_token,
             keys,
             idle_timeout: Duration::from_secs(self.idle_timeout),
+            request_timeout: Duration::from_secs(self.request_timeout),
+            max_connections: self.max_connections,
             engine: EngineOptions {
                 seed: self.seed,
                 clock: self.clock,
                 state_dir: self.state_dir,
                 identities,
                 real_clock,
+                compact_after: self.compact_log_after,
             },
         })
     }
@@ -255,6 +301,8 @@ mod tests {
         assert_eq!(a.idle_timeout, 60);
         let c = a.into_config().unwrap();
         assert_eq!(c.idle_timeout, Duration::from_secs(60));
+        assert_eq!(c.request_timeout, Duration::from_secs(30));
+        assert_eq!(c.max_connections, 1024);
         assert_eq!(c.keys.describe(), "access key testid:testsecret (default)");
     }
 
@@ -300,6 +348,14 @@ mod tests {
         assert_eq!(
             msg(&["--idle-timeout", "0"]),
             "--idle-timeout must be at least 1 second"
+        );
+        assert_eq!(
+            msg(&["--request-timeout", "0"]),
+            "--request-timeout must be at least 1 second"
+        );
+        assert_eq!(
+            msg(&["--max-connections", "0"]),
+            "--max-connections must be at least 1"
         );
         assert_eq!(
             msg(&["--access-key", "x"]),

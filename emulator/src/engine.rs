@@ -29,9 +29,10 @@ use rds_backup_sim::{Settings, Simulation, Timestamp};
 use crate::clock::RealClock;
 use crate::durable::lock::{DirLock, LockError};
 use crate::durable::log::{Log, Ticket};
-use crate::durable::record::{Change, Record, StoredNonce};
-use crate::durable::recovery::{self, RecoveryError};
+use crate::durable::record::{Change, EncodeError, EncodedChange, EncodedParams, StoredNonce};
+use crate::durable::recovery::{self, Found, RecoveryError};
 use crate::durable::settings_file::{self, SettingsError, StoredSettings};
+use crate::durable::snapshot::Snapshot;
 use crate::gateway::{Caller, Verified};
 use crate::gateway_error::GatewayError;
 use crate::keys::Identities;
@@ -50,6 +51,8 @@ pub struct EngineOptions {
     pub identities: Vec<String>,
     /// The real clock.
     pub real_clock: Arc<dyn RealClock>,
+    /// `--compact-log-after`: log bytes after which a snapshot replaces the log's prefix.
+    pub compact_after: u64,
 }
 
 /// Why the engine did not start.
@@ -111,7 +114,8 @@ pub struct Engine {
     seed: u64,
     identities: Vec<String>,
     state_dir: Option<PathBuf>,
-    recovered: usize,
+    recovered: u64,
+    compact_after: u64,
     _lock: Option<DirLock>,
 }
 
@@ -169,6 +173,35 @@ fn apply(core: &mut Core, seed: u64, change: &Change) -> Option<Answer> {
     }
 }
 
+/// Applies what recovery found: the snapshot replaces the simulation, the clock offset and
+/// the nonces; a record applies as it did live.
+fn recover_into(core: &mut Core, seed: u64, real: DateTime<Utc>, found: Found) {
+    match found {
+        Found::Snapshot(snapshot) => {
+            let snapshot = *snapshot;
+            core.clock.set_offset_ms(snapshot.offset_ms);
+            for entry in snapshot.nonce_entries() {
+                core.nonces.import(entry, real);
+            }
+            core.scenario = snapshot.state;
+        }
+        Found::Record(record) => {
+            apply(core, seed, &record.change);
+            if let Some(offset) = record.offset_ms {
+                core.clock.set_offset_ms(offset);
+            }
+            if let Some(nonce) = record
+                .nonce
+                .as_ref()
+                .filter(|n| n.expires > real.timestamp())
+            {
+                let expires = DateTime::from_timestamp(nonce.expires, 0).unwrap_or(real);
+                core.nonces.insert(&nonce.value, real, expires);
+            }
+        }
+    }
+}
+
 /// Whether the key `verified` was checked with is still what the simulation holds: always
 /// for a start-up key; for a declared key, when its identity still has the same secret.
 fn still_valid(sim: &Simulation, verified: &Verified) -> bool {
@@ -180,9 +213,21 @@ fn still_valid(sim: &Simulation, verified: &Verified) -> bool {
     }
 }
 
+/// Whether an API call changed the simulation, so that it must be logged: a fault fired (it
+/// may count down or draw from the seeded generator), or a non-`Describe…` action answered
+/// 200. Every `Describe…` and every refusal changes nothing (spec/emulator.md); the time it
+/// ran at is re-reached by the next logged change, which applies at a later time.
+fn changed(action: &str, answer: &Answer) -> bool {
+    answer.fault.is_some() || (answer.http_status == 200 && !action.starts_with("Describe"))
+}
+
 fn is_blank_or_comment(text: &str) -> bool {
     let text = text.trim_start();
     text.is_empty() || text.starts_with('#')
+}
+
+fn storage(error: EncodeError) -> EngineError {
+    EngineError::Storage(error.to_string().into())
 }
 
 fn lock(core: &Mutex<Core>) -> MutexGuard<'_, Core> {
@@ -195,38 +240,18 @@ impl Engine {
         let real = options.real_clock.now();
         let flag_mode = options.clock.unwrap_or(ClockMode::Real);
         let mut dir_lock = None;
-        let mut records = Vec::new();
-        let mut log_file = None;
+        let flagged = StoredSettings {
+            seed: options.seed.unwrap_or(0),
+            clock: flag_mode,
+            origin: origin(flag_mode, real),
+        };
         let settings = match &options.state_dir {
-            None => StoredSettings {
-                seed: options.seed.unwrap_or(0),
-                clock: flag_mode,
-                origin: origin(flag_mode, real),
-            },
+            None => flagged,
             Some(dir) => {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| StartError::StateDir(dir.display().to_string(), e))?;
                 dir_lock = Some(DirLock::take(dir)?);
-                let settings = settings_file::settle(
-                    dir,
-                    options.seed,
-                    options.clock,
-                    StoredSettings {
-                        seed: options.seed.unwrap_or(0),
-                        clock: flag_mode,
-                        origin: origin(flag_mode, real),
-                    },
-                )?;
-                let recovered = recovery::recover(dir)?;
-                if recovered.dropped_bytes > 0 {
-                    eprintln!(
-                        "rds-backup-sim serve: dropped a torn last record ({} bytes) from the log",
-                        recovered.dropped_bytes
-                    );
-                }
-                records = recovered.records;
-                log_file = Some(recovered.file);
-                settings
+                settings_file::settle(dir, options.seed, options.clock, flagged)?
             }
         };
         let mut core = Core {
@@ -234,21 +259,27 @@ impl Engine {
             nonces: NonceStore::new(),
             clock: SimClock::new(settings.clock),
         };
-        let now_secs = real.timestamp();
-        for record in &records {
-            apply(&mut core, settings.seed, &record.change);
-            if let Some(offset) = record.offset_ms {
-                core.clock.set_offset_ms(offset);
+        let mut log_file = None;
+        let mut last_seq = 0;
+        if let Some(dir) = &options.state_dir {
+            // The snapshot, then one record at a time, through the same `apply` as live.
+            let recovered = recovery::recover(dir, |found| {
+                recover_into(&mut core, settings.seed, real, found)
+            })?;
+            if recovered.dropped_bytes > 0 {
+                eprintln!(
+                    "rds-backup-sim serve: dropped a torn last record ({} bytes) from the log",
+                    recovered.dropped_bytes
+                );
             }
-            if let Some(nonce) = record.nonce.as_ref().filter(|n| n.expires > now_secs) {
-                let expires = DateTime::from_timestamp(nonce.expires, 0).unwrap_or(real);
-                core.nonces.insert(&nonce.value, real, expires);
-            }
+            last_seq = recovered.last_seq;
+            log_file = Some(recovered.file);
         }
-        let last_seq = records.last().map_or(0, |r| r.seq);
-        let log = match log_file {
-            Some(file) => Some(Log::start(file, last_seq).map_err(StartError::Writer)?),
-            None => None,
+        let log = match (log_file, &options.state_dir) {
+            (Some(file), Some(dir)) => {
+                Some(Log::start(file, dir.clone(), last_seq).map_err(StartError::Writer)?)
+            }
+            _ => None,
         };
         let engine = Engine {
             core: Mutex::new(core),
@@ -257,7 +288,8 @@ impl Engine {
             seed: settings.seed,
             identities: options.identities,
             state_dir: options.state_dir,
-            recovered: records.len(),
+            recovered: last_seq,
+            compact_after: options.compact_after,
             _lock: dir_lock,
         };
         Ok(engine)
@@ -330,33 +362,71 @@ impl Engine {
     }
 
     /// Runs `view` on the simulation and its time as of now, under the lock, changing
-    /// nothing (the dashboard).
-    pub fn view<R>(&self, view: impl FnOnce(&Simulation, Timestamp) -> R) -> R {
-        let core = lock(&self.core);
-        let sim = core.scenario.simulation();
-        let now = core.clock.now(self.real_clock.now(), sim.clock());
-        view(sim, now)
+    /// nothing (the dashboard); returns once every change it saw is durable.
+    pub async fn view<R>(
+        &self,
+        view: impl FnOnce(&Simulation, Timestamp) -> R,
+    ) -> Result<R, EngineError> {
+        let (seen, ticket) = {
+            let core = lock(&self.core);
+            let sim = core.scenario.simulation();
+            let now = core.clock.now(self.real_clock.now(), sim.clock());
+            (view(sim, now), self.barrier())
+        };
+        Self::settle(ticket).await?;
+        Ok(seen)
     }
 
-    /// Logs `change` (applied under the same lock), returning its ticket.
+    /// Encodes `change` for the log before it applies (with a log only): a change that
+    /// cannot be encoded is refused and left unapplied.
+    fn encode(&self, change: &Change) -> Result<Option<EncodedChange>, EngineError> {
+        if self.log.is_none() {
+            return Ok(None);
+        }
+        EncodedChange::new(change).map(Some).map_err(storage)
+    }
+
+    /// Logs `change` (applied to `core` under the same lock), returning its ticket; when
+    /// the log outgrew `--compact-log-after`, asks for a snapshot as of this change.
     fn append(
         &self,
-        change: Change,
+        core: &Core,
+        change: Option<&EncodedChange>,
         offset_ms: Option<i64>,
-        nonce: Option<StoredNonce>,
+        nonce: Option<&StoredNonce>,
     ) -> Result<Option<Ticket>, EngineError> {
-        let Some(log) = &self.log else {
+        let (Some(log), Some(change)) = (&self.log, change) else {
             return Ok(None);
         };
-        let mut record = Record {
-            seq: 0,
-            change,
-            offset_ms,
-            nonce,
-        };
-        log.append(&mut record)
-            .map(Some)
-            .map_err(EngineError::Storage)
+        let ticket = log
+            .append(change, offset_ms, nonce)
+            .map_err(EngineError::Storage)?;
+        if log.outgrew(self.compact_after) {
+            log.compact(self.snapshot(core, log));
+        }
+        Ok(Some(ticket))
+    }
+
+    /// The durable state as of the last record appended (under the lock): a clone of the
+    /// simulation, the clock's offset and the unexpired nonces.
+    fn snapshot(&self, core: &Core, log: &Log) -> Snapshot {
+        Snapshot {
+            seq: log.last_seq(),
+            offset_ms: core.clock.offset_ms(),
+            nonces: core
+                .nonces
+                .export(self.real_clock.now())
+                .into_iter()
+                .map(Snapshot::nonce_entry)
+                .collect(),
+            state: core.scenario.clone(),
+        }
+    }
+
+    /// A ticket covering every change appended so far (taken under the lock, with what a
+    /// read saw): waiting on it makes the read show only durable state.
+    fn barrier(&self) -> Option<Ticket> {
+        self.log.as_ref().map(Log::barrier)
     }
 
     fn refuse_if_failed(&self) -> Result<(), EngineError> {
@@ -379,10 +449,17 @@ impl Engine {
     /// with no longer has that secret (see the module docs).
     pub async fn api(
         &self,
-        verified: Verified,
+        mut verified: Verified,
         real: DateTime<Utc>,
         reverify: impl FnOnce(&Simulation) -> Result<Verified, GatewayError>,
     ) -> Result<Answer, EngineError> {
+        // Work that grows with the request's size runs before the lock: the parameters are
+        // taken and encoded for the log here (a re-verified request has the same ones).
+        let params = std::mem::take(&mut verified.params).into_pairs();
+        let encoded_params = match &self.log {
+            Some(_) => Some(EncodedParams::new(&params).map_err(storage)?),
+            None => None,
+        };
         let (answer, ticket) = {
             let mut core = lock(&self.core);
             self.refuse_if_failed()?;
@@ -400,7 +477,6 @@ impl Engine {
             let at = core.clock.now(real, core.scenario.simulation().clock());
             let Verified {
                 action,
-                params,
                 nonce,
                 caller,
                 access_key_id,
@@ -408,18 +484,28 @@ impl Engine {
             } = verified;
             // A start-up key is stripped from the parameters; faults still match it.
             let signing_key = matches!(caller, Caller::DefaultRoot).then_some(access_key_id);
+            let encoded = encoded_params
+                .map(|p| EncodedChange::api(at, action.as_str(), &p, signing_key.as_deref()))
+                .transpose()
+                .map_err(storage)?;
             let change = Change::Api {
                 at,
                 action: action.as_str().to_owned(),
-                params: params.into_pairs(),
+                params,
                 signing_key,
             };
             let answer = apply(&mut core, self.seed, &change);
-            let nonce = StoredNonce {
-                value: nonce,
-                expires: expires.timestamp(),
+            let ticket = if answer.as_ref().is_some_and(|a| changed(action.as_str(), a)) {
+                let nonce = StoredNonce {
+                    value: nonce,
+                    expires: expires.timestamp(),
+                };
+                self.append(&core, encoded.as_ref(), None, Some(&nonce))?
+            } else {
+                // Nothing changed: nothing is written (its nonce stays in memory), and the
+                // answer waits for every change it could see.
+                self.barrier()
             };
-            let ticket = self.append(change, None, Some(nonce))?;
             (answer, ticket)
         };
         Self::settle(ticket).await?;
@@ -469,13 +555,16 @@ impl Engine {
                     at,
                     line: line.to_owned(),
                 };
+                let encoded = self.encode(&change)?;
                 if let Some(answer) = apply(&mut core, self.seed, &change) {
                     answers.push(answer);
                 }
                 let clock = core.scenario.simulation().clock();
                 core.clock.follow(real, clock);
                 let offset = Some(core.clock.offset_ms());
-                ticket = self.append(change, offset, None)?.or(ticket);
+                ticket = self
+                    .append(&core, encoded.as_ref(), offset, None)?
+                    .or(ticket);
             }
             (answers, ticket)
         };
@@ -492,11 +581,12 @@ impl Engine {
             let change = Change::Restore {
                 state: Box::new(state),
             };
+            let encoded = self.encode(&change)?;
             apply(&mut core, self.seed, &change);
             let clock = core.scenario.simulation().clock();
             core.clock.follow(real, clock);
             let offset = Some(core.clock.offset_ms());
-            self.append(change, offset, None)?
+            self.append(&core, encoded.as_ref(), offset, None)?
         };
         Self::settle(ticket).await
     }
@@ -511,27 +601,40 @@ impl Engine {
             let change = Change::Reset {
                 start: origin(core.clock.mode(), real),
             };
+            let encoded = self.encode(&change)?;
             apply(&mut core, self.seed, &change);
             let clock = core.scenario.simulation().clock();
             core.clock.follow(real, clock);
             let offset = Some(core.clock.offset_ms());
-            self.append(change, offset, None)?
+            self.append(&core, encoded.as_ref(), offset, None)?
         };
         Self::settle(ticket).await?;
         self.identity_lines().await.map(|_| ())
     }
 
-    /// `GET /_sim/state`: the simulation's own serialization.
-    pub fn state_json(&self) -> String {
-        let core = lock(&self.core);
-        // A Scenario always serializes (strings, numbers, maps with string keys).
-        serde_json::to_string(&core.scenario).unwrap_or_else(|_| "{}".to_owned())
+    /// `GET /_sim/state`: the simulation's own serialization, once every change it shows
+    /// is durable.
+    pub async fn state_json(&self) -> Result<String, EngineError> {
+        let (json, ticket) = {
+            let core = lock(&self.core);
+            // A Scenario always serializes (strings, numbers, maps with string keys).
+            let json = serde_json::to_string(&core.scenario).unwrap_or_else(|_| "{}".to_owned());
+            (json, self.barrier())
+        };
+        Self::settle(ticket).await?;
+        Ok(json)
     }
 
     /// Syncs and stops the log (clean stop). Returns (records, syncs) written by this
     /// process's log, for the stop message.
     pub fn close(&self) -> Option<(u64, u64)> {
         self.log.as_ref().map(|log| {
+            if log.failure().is_none() {
+                // A clean stop leaves a snapshot and an empty log: the next start reads
+                // the simulation, not its history.
+                let core = lock(&self.core);
+                log.compact(self.snapshot(&core, log));
+            }
             log.close();
             (log.last_seq(), log.syncs())
         })

@@ -29,7 +29,8 @@
 //! | [`http`] | routing, `/`, `/_sim/`, limits, idle timeout |
 //! | [`request_id`] | unique `RequestId`s on `/` |
 //! | [`request_log`] | the request log (`tracing`) and the ring behind `/_sim/requests` |
-//! | [`server`] | bind, accept, stop on SIGINT/SIGTERM |
+//! | [`server`] | bind, accept, stop on SIGINT/SIGTERM; `--max-connections` |
+//! | [`open_files`] | raising the open-file limit for `--max-connections` |
 //! | [`client`] | a V1-signing client (tests, the SDK-free load generator) |
 //! | [`load`] | the load generator (`rds-backup-sim load`) |
 //!
@@ -50,6 +51,7 @@ pub mod http;
 pub mod keys;
 pub mod load;
 pub mod nonce;
+pub mod open_files;
 pub mod params;
 pub mod percent;
 pub mod request_id;

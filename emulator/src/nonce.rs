@@ -220,6 +220,27 @@ impl NonceStore {
                 .sum::<usize>()
     }
 
+    /// Every entry unexpired at `now`, as stored (fingerprint and expiry), for a snapshot
+    /// of the durable state.
+    pub fn export(&self, now: DateTime<Utc>) -> Vec<u128> {
+        let now = unix_u32(now);
+        self.buckets
+            .iter()
+            .flat_map(|b| b.table.slots.iter().copied())
+            .filter(|&slot| slot != 0 && entry_expiry(slot) > now)
+            .collect()
+    }
+
+    /// Restores an entry of [`NonceStore::export`] (an entry whose fingerprint is 0 is
+    /// ignored: no stored entry has one).
+    pub fn import(&mut self, entry: u128, now: DateTime<Utc>) {
+        let fp = entry_fingerprint(entry);
+        if fp.0 & 1 == 1 {
+            self.expire(now);
+            self.put(fp, now, entry_expiry(entry));
+        }
+    }
+
     fn is_live(&self, fp: Fingerprint, now: u32) -> bool {
         self.buckets
             .iter()
@@ -277,6 +298,24 @@ mod tests {
         assert!(!s.contains("n1", t(900)));
         assert_eq!(accept(&mut s, "n1", 900), Ok(()));
         assert_eq!(accept(&mut s, "n1", 901), Err(NonceUsed));
+    }
+
+    #[test]
+    fn exported_entries_imported_elsewhere_are_refused_until_their_expiry() {
+        let mut store = NonceStore::new();
+        accept(&mut store, "kept", 0).unwrap();
+        accept(&mut store, "also", 30).unwrap();
+        let entries = store.export(t(60));
+        assert_eq!(entries.len(), 2);
+        let mut restored = NonceStore::new();
+        for entry in entries {
+            restored.import(entry, t(60));
+        }
+        assert!(restored.contains("kept", t(60)));
+        assert!(restored.contains("also", t(60)));
+        assert!(!restored.contains("other", t(60)));
+        assert!(!restored.contains("kept", t(15 * 60)));
+        assert!(store.export(t(15 * 60 + 30)).is_empty());
     }
 
     #[test]

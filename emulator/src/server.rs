@@ -8,13 +8,18 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::config::{ConfigError, ServeArgs, ServeConfig};
 use crate::engine::{Engine, StartError};
+use crate::http::bare::BareErrors;
+use crate::http::idle::BODY_DEADLINE;
 use crate::http::idle::{Activity, IdleIo};
-use crate::http::{limits, served, Context};
+use crate::http::server_error::ServerError;
+use crate::http::{limits, response, served, Context};
+use crate::open_files;
 
 /// How long a stop waits for requests in progress before it closes their connections.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -40,7 +45,9 @@ pub enum ServeError {
 pub struct RunningServer {
     addr: SocketAddr,
     ctx: Arc<Context>,
-    idle_timeout: Duration,
+    timeouts: Timeouts,
+    max_connections: usize,
+    open_files: open_files::Raised,
     stop: watch::Sender<bool>,
     accept_loop: tokio::task::JoinHandle<()>,
 }
@@ -62,17 +69,25 @@ impl RunningServer {
             admin_token: config.admin_token,
             requests: Default::default(),
         });
+        let open_files = open_files::raise_for(config.max_connections);
         let (stop, stop_rx) = watch::channel(false);
+        let timeouts = Timeouts {
+            idle: config.idle_timeout,
+            request: config.request_timeout,
+        };
         let accept_loop = tokio::spawn(accept_loop(
             listener,
             ctx.clone(),
-            config.idle_timeout,
+            timeouts,
+            Arc::new(Semaphore::new(config.max_connections)),
             stop_rx,
         ));
         Ok(RunningServer {
             addr,
             ctx,
-            idle_timeout: config.idle_timeout,
+            timeouts,
+            max_connections: config.max_connections,
+            open_files,
             stop,
             accept_loop,
         })
@@ -86,13 +101,16 @@ impl RunningServer {
     /// The start-up line.
     pub fn banner(&self) -> String {
         format!(
-            "rds-backup-sim serve: listening on http://{}; clock {}; seed {}; {}; {}; idle timeout {} s",
+            "rds-backup-sim serve: listening on http://{}; clock {}; seed {}; {}; {}; idle timeout {} s; request timeout {} s; at most {} connections{}",
             self.addr,
             self.ctx.engine.clock_mode(),
             self.ctx.engine.seed(),
             self.ctx.engine.describe_state(),
             self.ctx.keys.describe(),
-            self.idle_timeout.as_secs(),
+            self.timeouts.idle.as_secs(),
+            self.timeouts.request.as_secs(),
+            self.max_connections,
+            self.open_files.describe(),
         )
     }
 
@@ -110,10 +128,18 @@ impl RunningServer {
     }
 }
 
+/// `--idle-timeout` and `--request-timeout`.
+#[derive(Debug, Clone, Copy)]
+struct Timeouts {
+    idle: Duration,
+    request: Duration,
+}
+
 async fn accept_loop(
     listener: TcpListener,
     ctx: Arc<Context>,
-    idle_timeout: Duration,
+    timeouts: Timeouts,
+    slots: Arc<Semaphore>,
     mut stop: watch::Receiver<bool>,
 ) {
     // Each connection holds a sender; when all are dropped, every connection is done.
@@ -121,9 +147,14 @@ async fn accept_loop(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    tokio::spawn(connection(stream, ctx.clone(), idle_timeout, stop.clone(), alive.clone()));
-                }
+                Ok((stream, _)) => match slots.clone().try_acquire_owned() {
+                    Ok(slot) => {
+                        tokio::spawn(connection(stream, ctx.clone(), timeouts, stop.clone(), (alive.clone(), slot)));
+                    }
+                    Err(_) => {
+                        tokio::spawn(refuse(stream));
+                    }
+                },
                 // Out of file descriptors and the like: back off briefly, keep serving.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
             },
@@ -135,25 +166,45 @@ async fn accept_loop(
     let _ = tokio::time::timeout(DRAIN, all_done.recv()).await;
 }
 
+/// One connection over `--max-connections`: 503 `Sim.TooManyConnections`, closed, without
+/// reading the request (bounded by the request timeout of the connections it waits for).
+async fn refuse(mut stream: TcpStream) {
+    let answer = response::raw(&ServerError::TooManyConnections);
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let _ = stream.write_all(&answer).await;
+        let _ = stream.shutdown().await;
+    })
+    .await;
+}
+
 async fn connection(
     stream: TcpStream,
     ctx: Arc<Context>,
-    idle_timeout: Duration,
+    timeouts: Timeouts,
     mut stop: watch::Receiver<bool>,
-    _alive: mpsc::Sender<()>,
+    _held: (mpsc::Sender<()>, OwnedSemaphorePermit),
 ) {
     let _ = stream.set_nodelay(true);
     let activity = Arc::new(Activity::new());
-    let io = TokioIo::new(IdleIo::new(stream, activity.clone()));
+    let io = TokioIo::new(BareErrors::new(IdleIo::new(stream, activity.clone())));
+    let in_service = activity.clone();
     let service = service_fn(move |request| {
         let ctx = ctx.clone();
-        async move { served(&ctx, request).await }
+        let activity = in_service.clone();
+        async move {
+            let deadline = activity.request_started(timeouts.request);
+            let answer = BODY_DEADLINE.scope(deadline, served(&ctx, request)).await;
+            activity.request_done();
+            answer
+        }
     });
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(idle_timeout)
+        .header_read_timeout(timeouts.idle)
         .keep_alive(true)
+        // A client that half-closes after its request still gets its answer.
+        .half_close(true)
         .max_buf_size(limits::HYPER_MAX_BUF)
         .max_headers(limits::HYPER_MAX_HEADERS);
     let conn = builder.serve_connection(io, service);
@@ -166,10 +217,12 @@ async fn connection(
     loop {
         tokio::select! {
             _ = conn.as_mut() => break,
-            () = activity.idle_for(idle_timeout), if !closing => {
+            () = activity.idle_for(timeouts.idle), if !closing => {
                 conn.as_mut().graceful_shutdown();
                 closing = true;
             }
+            // A head that does not arrive whole in time: closed at once.
+            () = activity.head_overdue(timeouts.request) => break,
             _ = stop.changed(), if !closing => {
                 conn.as_mut().graceful_shutdown();
                 closing = true;

@@ -265,6 +265,7 @@ fn a_request_verified_before_its_identity_changed_is_verified_again_under_the_lo
         state_dir: None,
         identities: Vec::new(),
         real_clock: Arc::new(TestClock::new(now)),
+        compact_after: 64 << 20,
     })
     .unwrap();
     let ring = KeyRing::from_flags::<&str>(&[]).unwrap();

@@ -6,7 +6,8 @@
 //! |---|---|
 //! | `lock` | held with `flock` while a server runs: a second process refuses to start |
 //! | `settings.json` | the seed, the clock mode and the simulation's origin, written at the first start; they win over flags |
-//! | `wal.log` | the write-ahead log: one [`record::Record`] per line, every change in the order it applied |
+//! | `wal.log` | the write-ahead log: one [`record::Record`] per line, every change since the snapshot in the order it applied |
+//! | `snapshot` | the simulation as of one record ([`snapshot`]), which replaced the log's prefix |
 //!
 //! Every change applied to the simulation (an API call that passed the gateway, a
 //! control-plane line, a reset, a restore) is appended to the log with the simulation
@@ -21,3 +22,4 @@ pub mod log;
 pub mod record;
 pub mod recovery;
 pub mod settings_file;
+pub mod snapshot;

@@ -80,31 +80,145 @@ pub enum FrameError {
     NotARecord(String),
 }
 
+/// A change serialized for the log, before it applies: a change that cannot be encoded is
+/// refused and left unapplied, never written as an empty record (which would break the
+/// next recovery).
+#[derive(Debug, Clone)]
+pub struct EncodedChange(Vec<u8>);
+
+/// Why a change cannot be written to the log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the change cannot be written to the log ({0}); it was not applied")]
+pub struct EncodeError(String);
+
+impl EncodedChange {
+    /// Serializes `change` (any `Serialize` value, so that the failure path is testable).
+    pub fn new<T: Serialize + ?Sized>(change: &T) -> Result<EncodedChange, EncodeError> {
+        serde_json::to_vec(change)
+            .map(EncodedChange)
+            .map_err(|e| EncodeError(e.to_string()))
+    }
+
+    /// The serialized bytes' length.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether it is empty (never, for a serialized value).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// An API call's parameters, encoded before the simulation's lock is taken (the part of
+/// an [`Change::Api`] record that grows with the request).
+#[derive(Debug, Clone)]
+pub struct EncodedParams(Vec<u8>);
+
+impl EncodedParams {
+    /// Serializes `params` as [`Change::Api`] does.
+    pub fn new(params: &[(String, String)]) -> Result<EncodedParams, EncodeError> {
+        serde_json::to_vec(params)
+            .map(EncodedParams)
+            .map_err(|e| EncodeError(e.to_string()))
+    }
+}
+
+impl EncodedChange {
+    /// The [`Change::Api`] of `at`, `action`, the encoded `params` and the `signing_key`:
+    /// the same bytes as [`EncodedChange::new`] gives, with only the small parts encoded here
+    /// (under the lock).
+    pub fn api(
+        at: Timestamp,
+        action: &str,
+        params: &EncodedParams,
+        signing_key: Option<&str>,
+    ) -> Result<EncodedChange, EncodeError> {
+        let head = serde_json::to_vec(&(at, action)).map_err(|e| EncodeError(e.to_string()))?;
+        // `head` is `[AT,ACTION]`.
+        let inner = &head[1..head.len() - 1];
+        let split = inner
+            .iter()
+            .position(|&b| b == b',')
+            .ok_or_else(|| EncodeError("a timestamp encodes as one JSON value".to_owned()))?;
+        let mut out = Vec::with_capacity(params.0.len() + head.len() + 40);
+        out.extend_from_slice(b"{\"Kind\":\"Api\",\"At\":");
+        out.extend_from_slice(&inner[..split]);
+        out.extend_from_slice(b",\"Action\":");
+        out.extend_from_slice(&inner[split + 1..]);
+        out.extend_from_slice(b",\"Params\":");
+        out.extend_from_slice(&params.0);
+        if let Some(key) = signing_key {
+            out.extend_from_slice(b",\"SigningKey\":");
+            let key = serde_json::to_vec(key).map_err(|e| EncodeError(e.to_string()))?;
+            out.extend_from_slice(&key);
+        }
+        out.push(b'}');
+        Ok(EncodedChange(out))
+    }
+}
+
+/// Appends `json` framed as one line, `CRC32 SP json LF`, to `out`.
+pub fn frame(json: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(format!("{:08x} ", crc32fast::hash(json)).as_bytes());
+    out.extend_from_slice(json);
+    out.push(b'\n');
+}
+
+/// The JSON of one framed line (without its `\n`), once its checksum holds.
+pub fn unframe(line: &[u8]) -> Result<&[u8], FrameError> {
+    if line.len() < 9 || line[8] != b' ' {
+        return Err(FrameError::NoChecksum);
+    }
+    let crc = std::str::from_utf8(&line[..8])
+        .ok()
+        .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+        .ok_or(FrameError::NoChecksum)?;
+    let json = &line[9..];
+    if crc32fast::hash(json) != crc {
+        return Err(FrameError::ChecksumMismatch);
+    }
+    Ok(json)
+}
+
 impl Record {
-    /// Appends the framed line (with its `\n`) to `out`.
-    pub fn encode_into(&self, out: &mut Vec<u8>) {
-        // A Record holds strings, integers and a Scenario, all of which serialize.
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        let crc = crc32fast::hash(&json);
-        out.extend_from_slice(format!("{crc:08x} ").as_bytes());
-        out.extend_from_slice(&json);
-        out.push(b'\n');
+    /// Appends the framed line of the record `seq` holding `change` (with its `\n`) to
+    /// `out`: the same JSON as serializing a [`Record`], built around the change's bytes.
+    /// On error `out` is left as it was.
+    pub fn frame_into(
+        seq: u64,
+        change: &EncodedChange,
+        offset_ms: Option<i64>,
+        nonce: Option<&StoredNonce>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EncodeError> {
+        let nonce = nonce
+            .map(|n| serde_json::to_vec(n).map_err(|e| EncodeError(e.to_string())))
+            .transpose()?;
+        let mut json = Vec::with_capacity(change.len() + 64);
+        json.extend_from_slice(format!("{{\"seq\":{seq},\"change\":").as_bytes());
+        json.extend_from_slice(&change.0);
+        if let Some(offset) = offset_ms {
+            json.extend_from_slice(format!(",\"offset_ms\":{offset}").as_bytes());
+        }
+        if let Some(nonce) = nonce {
+            json.extend_from_slice(b",\"nonce\":");
+            json.extend_from_slice(&nonce);
+        }
+        json.push(b'}');
+        frame(&json, out);
+        Ok(())
+    }
+
+    /// Appends this record's framed line (with its `\n`) to `out`.
+    pub fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let change = EncodedChange::new(&self.change)?;
+        Record::frame_into(self.seq, &change, self.offset_ms, self.nonce.as_ref(), out)
     }
 
     /// Decodes one line (without its `\n`).
     pub fn decode(line: &[u8]) -> Result<Record, FrameError> {
-        if line.len() < 9 || line[8] != b' ' {
-            return Err(FrameError::NoChecksum);
-        }
-        let crc = std::str::from_utf8(&line[..8])
-            .ok()
-            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
-            .ok_or(FrameError::NoChecksum)?;
-        let json = &line[9..];
-        if crc32fast::hash(json) != crc {
-            return Err(FrameError::ChecksumMismatch);
-        }
-        serde_json::from_slice(json).map_err(|e| FrameError::NotARecord(e.to_string()))
+        serde_json::from_slice(unframe(line)?).map_err(|e| FrameError::NotARecord(e.to_string()))
     }
 }
 
@@ -132,7 +246,7 @@ mod tests {
     #[test]
     fn a_record_round_trips_through_its_frame() {
         let mut out = Vec::new();
-        sample().encode_into(&mut out);
+        sample().encode_into(&mut out).unwrap();
         assert_eq!(out.last(), Some(&b'\n'));
         let line = &out[..out.len() - 1];
         assert_eq!(Record::decode(line), Ok(sample()));
@@ -141,7 +255,7 @@ mod tests {
     #[test]
     fn a_torn_or_altered_line_is_not_a_record() {
         let mut out = Vec::new();
-        sample().encode_into(&mut out);
+        sample().encode_into(&mut out).unwrap();
         let line = &out[..out.len() - 1];
         assert_eq!(
             Record::decode(&line[..line.len() - 3]),
@@ -153,5 +267,59 @@ mod tests {
         altered[at] ^= 1;
         assert_eq!(Record::decode(&altered), Err(FrameError::ChecksumMismatch));
         assert_eq!(Record::decode(b"zzzzzzzz {}"), Err(FrameError::NoChecksum));
+    }
+
+    #[test]
+    fn the_frame_is_the_records_own_json() {
+        let mut out = Vec::new();
+        sample().encode_into(&mut out).unwrap();
+        let json = serde_json::to_vec(&sample()).unwrap();
+        assert_eq!(&out[9..out.len() - 1], json.as_slice());
+        let plain = Record {
+            offset_ms: Some(-5),
+            nonce: None,
+            ..sample()
+        };
+        let mut out = Vec::new();
+        plain.encode_into(&mut out).unwrap();
+        assert_eq!(Record::decode(&out[..out.len() - 1]), Ok(plain));
+    }
+
+    #[test]
+    fn an_api_change_encoded_in_parts_is_the_changes_own_json() {
+        let Change::Api { at, action, .. } = sample().change else {
+            unreachable!("the sample is an Api change")
+        };
+        let params = vec![
+            ("DBInstanceId".to_owned(), "rm-\"a\",\\".to_owned()),
+            ("Tag".to_owned(), "é,".to_owned()),
+        ];
+        for signing_key in [None, Some("test\"id")] {
+            let whole = EncodedChange::new(&Change::Api {
+                at,
+                action: action.clone(),
+                params: params.clone(),
+                signing_key: signing_key.map(str::to_owned),
+            })
+            .unwrap();
+            let encoded = EncodedParams::new(&params).unwrap();
+            let parts = EncodedChange::api(at, &action, &encoded, signing_key).unwrap();
+            assert_eq!(
+                String::from_utf8(parts.0).unwrap(),
+                String::from_utf8(whole.0).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_that_cannot_be_encoded_is_an_error_not_an_empty_record() {
+        // JSON object keys must be strings: a map keyed by pairs does not serialize.
+        let mut map = std::collections::BTreeMap::new();
+        map.insert((1u8, 2u8), 3u8);
+        let err = EncodedChange::new(&map).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the change cannot be written to the log (key must be a string); it was not applied"
+        );
     }
 }

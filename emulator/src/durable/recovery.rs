@@ -6,21 +6,31 @@
 //! good ones is not a torn write but damage, and start is refused.
 
 use std::fs::{File, OpenOptions};
-use std::io::Read as _;
+use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 
 use super::record::{FrameError, Record};
+use super::snapshot::{Snapshot, SnapshotError};
 
 /// The log's file name inside the state directory.
 pub const WAL_FILE: &str = "wal.log";
 
-/// What recovery found.
+/// What recovery found, in order: the snapshot, then each whole record after it.
+#[derive(Debug)]
+pub enum Found {
+    /// The snapshot the records follow.
+    Snapshot(Box<Snapshot>),
+    /// One record after it.
+    Record(Box<Record>),
+}
+
+/// What recovery leaves.
 #[derive(Debug)]
 pub struct Recovered {
-    /// The whole records, in order.
-    pub records: Vec<Record>,
+    /// The last sequence number, of the snapshot or of a record (0 for a new directory).
+    pub last_seq: u64,
     /// Bytes of a torn tail that were dropped.
-    pub dropped_bytes: usize,
+    pub dropped_bytes: u64,
     /// The file, positioned for appending after the last whole record.
     pub file: File,
 }
@@ -28,6 +38,9 @@ pub struct Recovered {
 /// Why the log cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum RecoveryError {
+    /// The snapshot cannot be read.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
     /// I/O.
     #[error("cannot read or repair {0}: {1}")]
     Io(String, std::io::Error),
@@ -39,7 +52,7 @@ pub enum RecoveryError {
         /// 1-based line.
         line: usize,
         /// Byte offset of the line.
-        offset: usize,
+        offset: u64,
         /// What is wrong.
         error: FrameError,
     },
@@ -57,33 +70,42 @@ pub enum RecoveryError {
     },
 }
 
-/// Reads (creating if absent) `dir/wal.log`.
-pub fn recover(dir: &Path) -> Result<Recovered, RecoveryError> {
+/// Reads `dir/snapshot` (if any) and `dir/wal.log` (created if absent), handing each to
+/// `found` in order, one record at a time: memory holds one line, not the log.
+pub fn recover(dir: &Path, mut found: impl FnMut(Found)) -> Result<Recovered, RecoveryError> {
+    let snapshot = Snapshot::read(dir)?;
+    // Records the snapshot covers are skipped: a crash between its rename and the log's
+    // truncation leaves them (module `snapshot`).
+    let base = snapshot.as_ref().map_or(0, |s| s.seq);
+    if let Some(snapshot) = snapshot {
+        found(Found::Snapshot(Box::new(snapshot)));
+    }
     let path = dir.join(WAL_FILE);
     let shown = path.display().to_string();
     let io = |e| RecoveryError::Io(shown.clone(), e);
-    let mut file = OpenOptions::new()
+    let file = OpenOptions::new()
         .create(true)
         .truncate(false)
         .read(true)
         .append(true)
         .open(&path)
         .map_err(io)?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).map_err(io)?;
-    let mut records = Vec::new();
-    let mut good_end = 0;
-    let mut offset = 0;
+    let mut reader = BufReader::with_capacity(1 << 20, &file);
+    let mut line = Vec::new();
+    let mut last_seq = base;
+    let mut good_end: u64 = 0;
     let mut line_no = 0;
-    while offset < bytes.len() {
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line).map_err(io)?;
+        if read == 0 || line.last() != Some(&b'\n') {
+            break; // the end, or a last line without its newline: torn
+        }
         line_no += 1;
-        let rest = &bytes[offset..];
-        let Some(len) = rest.iter().position(|&b| b == b'\n') else {
-            break; // a last line without its newline: torn
-        };
-        match Record::decode(&rest[..len]) {
+        match Record::decode(&line[..line.len() - 1]) {
+            Ok(record) if record.seq <= base => {}
             Ok(record) => {
-                let expected = records.len() as u64 + 1;
+                let expected = last_seq + 1;
                 if record.seq != expected {
                     return Err(RecoveryError::OutOfSequence {
                         path: shown,
@@ -92,26 +114,28 @@ pub fn recover(dir: &Path) -> Result<Recovered, RecoveryError> {
                         expected,
                     });
                 }
-                records.push(record);
-                offset += len + 1;
-                good_end = offset;
+                last_seq = record.seq;
+                found(Found::Record(Box::new(record)));
             }
             Err(error) => {
-                if offset + len + 1 < bytes.len() {
+                if !reader.fill_buf().map_err(io)?.is_empty() {
                     return Err(RecoveryError::Damaged {
                         path: shown,
                         line: line_no,
-                        offset,
+                        offset: good_end,
                         error,
                     });
                 }
                 break; // the last line is torn
             }
         }
+        good_end += line.len() as u64;
     }
-    let dropped_bytes = bytes.len() - good_end;
+    drop(reader);
+    let len = file.metadata().map_err(io)?.len();
+    let dropped_bytes = len - good_end.min(len);
     if dropped_bytes > 0 {
-        file.set_len(good_end as u64).map_err(io)?;
+        file.set_len(good_end).map_err(io)?;
         file.sync_all().map_err(io)?;
     }
     if let Ok(dir_handle) = File::open(dir) {
@@ -119,7 +143,7 @@ pub fn recover(dir: &Path) -> Result<Recovered, RecoveryError> {
         dir_handle.sync_all().map_err(io)?;
     }
     Ok(Recovered {
-        records,
+        last_seq,
         dropped_bytes,
         file,
     })
@@ -143,6 +167,15 @@ mod tests {
         }
     }
 
+    fn collect(d: &Path) -> Result<(Recovered, Vec<Record>), RecoveryError> {
+        let mut records = Vec::new();
+        let r = recover(d, |found| match found {
+            Found::Record(record) => records.push(*record),
+            Found::Snapshot(_) => {}
+        })?;
+        Ok((r, records))
+    }
+
     fn dir(name: &str) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("rbs-recover-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
@@ -154,16 +187,17 @@ mod tests {
     fn a_torn_tail_is_dropped_and_the_file_truncated() {
         let d = dir("torn");
         let mut bytes = Vec::new();
-        record(1).encode_into(&mut bytes);
-        record(2).encode_into(&mut bytes);
+        record(1).encode_into(&mut bytes).unwrap();
+        record(2).encode_into(&mut bytes).unwrap();
         let whole = bytes.len();
         let mut third = Vec::new();
-        record(3).encode_into(&mut third);
+        record(3).encode_into(&mut third).unwrap();
         bytes.extend_from_slice(&third[..third.len() / 2]);
         std::fs::write(d.join(WAL_FILE), &bytes).unwrap();
-        let r = recover(&d).unwrap();
-        assert_eq!(r.records, vec![record(1), record(2)]);
-        assert_eq!(r.dropped_bytes, third.len() / 2);
+        let (r, records) = collect(&d).unwrap();
+        assert_eq!(records, vec![record(1), record(2)]);
+        assert_eq!(r.last_seq, 2);
+        assert_eq!(r.dropped_bytes, (third.len() / 2) as u64);
         assert_eq!(
             std::fs::metadata(d.join(WAL_FILE)).unwrap().len(),
             whole as u64
@@ -175,11 +209,11 @@ mod tests {
     fn damage_before_the_end_refuses_to_start() {
         let d = dir("damaged");
         let mut bytes = Vec::new();
-        record(1).encode_into(&mut bytes);
+        record(1).encode_into(&mut bytes).unwrap();
         bytes[12] ^= 0x20;
-        record(2).encode_into(&mut bytes);
+        record(2).encode_into(&mut bytes).unwrap();
         std::fs::write(d.join(WAL_FILE), &bytes).unwrap();
-        let err = recover(&d).unwrap_err();
+        let err = collect(&d).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -198,8 +232,9 @@ mod tests {
     #[test]
     fn a_missing_log_is_created_empty() {
         let d = dir("empty");
-        let r = recover(&d).unwrap();
-        assert!(r.records.is_empty());
+        let (r, records) = collect(&d).unwrap();
+        assert!(records.is_empty());
+        assert_eq!(r.last_seq, 0);
         assert_eq!(r.dropped_bytes, 0);
         assert!(d.join(WAL_FILE).exists());
         std::fs::remove_dir_all(d).unwrap();

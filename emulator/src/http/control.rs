@@ -133,9 +133,12 @@ pub async fn handle(
     }
     if *method == Method::GET {
         return match path {
-            "/_sim/state" => response::with(200, JSON, ctx.engine.state_json()),
+            "/_sim/state" => match ctx.engine.state_json().await {
+                Ok(json) => response::with(200, JSON, json),
+                Err(err) => engine_error(err),
+            },
             REQUESTS_PATH => requests(ctx, query),
-            UI_PATH => dashboard(ctx, query),
+            UI_PATH => dashboard(ctx, query).await,
             _ => response::ok(),
         };
     }
@@ -237,7 +240,7 @@ fn requests(ctx: &Context, query: Option<&str>) -> http::Response<Body> {
 }
 
 /// `GET /_sim/ui[?instance=ID]`: the dashboard.
-fn dashboard(ctx: &Context, query: Option<&str>) -> http::Response<Body> {
+async fn dashboard(ctx: &Context, query: Option<&str>) -> http::Response<Body> {
     let selected = query_param(query, "instance").filter(|v| !v.is_empty());
     // The page hides its own views, so it reads more than it shows.
     let requests = ctx.requests.last(crate::request_log::RING_CAPACITY);
@@ -260,6 +263,10 @@ fn dashboard(ctx: &Context, query: Option<&str>) -> http::Response<Body> {
             },
         )
     });
+    let page = match page.await {
+        Ok(page) => page,
+        Err(err) => return engine_error(err),
+    };
     let mut answer = response::with(200, HTML, page);
     answer.headers_mut().insert(
         http::header::CACHE_CONTROL,

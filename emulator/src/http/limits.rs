@@ -6,6 +6,10 @@
 //! gets our JSON 431. A block beyond them (over 256 KiB, or more than 100 headers) is
 //! refused by hyper itself with a bare 431 and the connection closed (hyper offers no hook
 //! to shape that answer).
+//!
+//! The body must be whole by the request's deadline (`--request-timeout` after its first
+//! byte, [`super::idle::BODY_DEADLINE`]): 408 `Sim.RequestTimeout`, and the connection
+//! closed.
 
 use bytes::Bytes;
 use http::HeaderMap;
@@ -46,7 +50,14 @@ pub async fn read_body(headers: &HeaderMap, body: Incoming) -> Result<Bytes, Ser
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(ServerError::RequestTooLarge);
     }
-    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+    let collect = Limited::new(body, MAX_BODY_BYTES).collect();
+    let collected = match super::idle::BODY_DEADLINE.try_with(|deadline| *deadline) {
+        Ok(deadline) => tokio::time::timeout_at(deadline, collect)
+            .await
+            .map_err(|_| ServerError::RequestTimeout)?,
+        Err(_) => collect.await,
+    };
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
             Err(ServerError::RequestTooLarge)

@@ -7,10 +7,12 @@
 //! | [`control`] | the control plane `/_sim/` |
 //! | [`response`] | answer bodies and content types |
 //! | [`server_error`] | the server's own error table |
-//! | [`idle`] | the idle timeout |
+//! | [`idle`] | the idle and request timeouts |
+//! | [`bare`] | JSON bodies for the answers hyper gives on its own (400, 414, 431) |
 //! | [`dashboard`] | `GET /_sim/ui`, the HTML dashboard |
 
 pub mod api;
+pub mod bare;
 pub mod control;
 pub mod dashboard;
 pub mod idle;

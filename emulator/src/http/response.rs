@@ -88,7 +88,10 @@ pub fn server(err: &ServerError) -> Response<Body> {
     let mut response = error(Format::Json, status, code, &message);
     if matches!(
         err,
-        ServerError::RequestTooLarge | ServerError::HeaderTooLarge
+        ServerError::RequestTooLarge
+            | ServerError::HeaderTooLarge
+            | ServerError::RequestTimeout
+            | ServerError::TooManyConnections
     ) {
         response
             .headers_mut()
@@ -126,4 +129,27 @@ fn render(format: Format, root: &str, status: u16, json: String) -> Response<Bod
 /// `{"status":"ok"}`.
 pub fn ok() -> Response<Body> {
     with(200, JSON, "{\"status\":\"ok\"}".to_owned())
+}
+
+/// `err` as the whole bytes of an HTTP/1.1 answer that closes the connection, for a
+/// connection the server refuses before hyper serves it (`--max-connections`).
+pub fn raw(err: &ServerError) -> Vec<u8> {
+    let (code, status, message) = err.row();
+    let body = ErrorBody {
+        request_id: request_id::fresh(),
+        host_id: HOST_ID,
+        code,
+        message: &message,
+    };
+    // A struct of strings always serializes.
+    let json = serde_json::to_string(&body).unwrap_or_default();
+    let reason = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    format!(
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: {JSON}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{json}",
+        json.len()
+    )
+    .into_bytes()
 }

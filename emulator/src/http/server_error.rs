@@ -63,6 +63,18 @@ pub enum ServerError {
         /// What it must be.
         expected: &'static str,
     },
+    /// A request hyper could not parse (request line, method, version or a header).
+    #[error("bad request")]
+    BadRequest,
+    /// A request target hyper refused as too long (65,535 bytes or more).
+    #[error("URI too long")]
+    UriTooLong,
+    /// The body did not arrive within `--request-timeout` of the request's first byte.
+    #[error("request timeout")]
+    RequestTimeout,
+    /// `--max-connections` connections are open already.
+    #[error("too many connections")]
+    TooManyConnections,
     /// The change applied but could not be made durable; no later change is accepted.
     #[error("storage failure: {reason}")]
     StorageFailure {
@@ -84,6 +96,28 @@ impl ServerError {
                 "Sim.HeaderTooLarge",
                 431,
                 format!("The request header block exceeds {MAX_HEADER_BYTES} bytes."),
+            ),
+            ServerError::BadRequest => (
+                "Sim.BadRequest",
+                400,
+                "The request is not valid HTTP/1.1 (request line, method, version or a header)."
+                    .to_owned(),
+            ),
+            ServerError::UriTooLong => (
+                "Sim.UriTooLong",
+                414,
+                "The request URI exceeds 64 KiB.".to_owned(),
+            ),
+            ServerError::RequestTimeout => (
+                "Sim.RequestTimeout",
+                408,
+                "The request did not arrive whole within the request timeout.".to_owned(),
+            ),
+            ServerError::TooManyConnections => (
+                "Sim.TooManyConnections",
+                503,
+                "The server has as many connections open as --max-connections allows; retry later."
+                    .to_owned(),
             ),
             ServerError::PathNotFound => (
                 "InvalidAction.NotFound",
@@ -235,13 +269,37 @@ mod tests {
                 "The query parameter limit=\"x\" is not valid: it must be a whole number (at most 1000 are kept).",
             ),
             (
+                ServerError::BadRequest,
+                "Sim.BadRequest",
+                400,
+                "The request is not valid HTTP/1.1 (request line, method, version or a header).",
+            ),
+            (
+                ServerError::UriTooLong,
+                "Sim.UriTooLong",
+                414,
+                "The request URI exceeds 64 KiB.",
+            ),
+            (
+                ServerError::RequestTimeout,
+                "Sim.RequestTimeout",
+                408,
+                "The request did not arrive whole within the request timeout.",
+            ),
+            (
+                ServerError::TooManyConnections,
+                "Sim.TooManyConnections",
+                503,
+                "The server has as many connections open as --max-connections allows; retry later.",
+            ),
+            (
                 ServerError::StorageFailure { reason: "r".into() },
                 "Sim.StorageFailure",
                 500,
                 "The change could not be made durable: r",
             ),
         ];
-        assert_eq!(cases.len(), 12, "one case per variant");
+        assert_eq!(cases.len(), 16, "one case per variant");
         for (err, code, status, message) in cases {
             assert_eq!(err.row(), (code, status, message.to_owned()), "{err:?}");
         }

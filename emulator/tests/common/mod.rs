@@ -275,6 +275,21 @@ pub fn v3_request_as(
     (target, out)
 }
 
+/// Starts a server on `dir`, checks that it recovered `changes` changes and serves
+/// `domain` (the domain state before the stop or crash), and stops it.
+pub fn assert_restarts_to(dir: &std::path::Path, changes: u64, domain: &serde_json::Value) {
+    let s = start(&["--state-dir", dir.to_str().unwrap()]);
+    assert!(
+        s.banner()
+            .contains(&format!("({changes} changes recovered)")),
+        "{}",
+        s.banner()
+    );
+    let mut c = s.client();
+    assert_eq!(&s.domain_state(&mut c), domain, "{}", dir.display());
+    s.stop();
+}
+
 /// A fresh empty directory under the system temp dir.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("rbs-emu-{name}-{}", std::process::id()));
