@@ -459,3 +459,40 @@ fn simulator_control_and_ram_error_variants() {
         row("Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM.")
     );
 }
+
+#[test]
+fn injected_faults_answer_their_own_rows_outside_the_rules_codes() {
+    use rds_backup_sim::faults::RequestFault;
+    let cases = [
+        (
+            RequestFault::Throttling,
+            row("Throttling.User", 400, "Request was denied due to user flow control."),
+        ),
+        (
+            RequestFault::ServiceUnavailable,
+            row(
+                "ServiceUnavailable",
+                503,
+                "The request has failed due to a temporary failure of the server.",
+            ),
+        ),
+        (
+            RequestFault::InternalError,
+            row(
+                "InternalError",
+                500,
+                "The request processing has failed due to some unknown error, exception or failure.",
+            ),
+        ),
+    ];
+    for (fault, expected) in &cases {
+        let error = CreateBackupError::Injected(*fault);
+        assert_eq!(&wire(&error), expected, "{error:?}");
+        assert!(CreateBackupError::FAULT_CODES.contains(&error.error_code()));
+        assert!(!CreateBackupError::CODES.contains(&error.error_code()));
+    }
+    assert_eq!(
+        RequestFault::ALL.map(|f| f.error_code()).as_slice(),
+        CreateBackupError::FAULT_CODES
+    );
+}
