@@ -20,7 +20,7 @@ const HEIGHT: u32 = 960;
 const LEGEND: u32 = 380;
 
 /// Distinguishable colours (Tableau 10 and four more), one per wire code.
-const COLOURS: [(u8, u8, u8); 14] = [
+const COLOURS: [(u8, u8, u8); 17] = [
     (31, 119, 180),
     (255, 127, 14),
     (44, 160, 44),
@@ -35,6 +35,9 @@ const COLOURS: [(u8, u8, u8); 14] = [
     (128, 0, 0),
     (0, 128, 128),
     (90, 60, 0),
+    (255, 187, 120),
+    (152, 223, 138),
+    (197, 176, 213),
 ];
 
 /// A `--plot` path that was checked: it ends in `.svg` and its directory is writable.
@@ -76,6 +79,7 @@ pub fn check(path: &Path) -> anyhow::Result<PlotFile> {
 fn colour(code: &str) -> RGBColor {
     let mut codes: Vec<&str> = CreateBackupError::CODES
         .iter()
+        .chain(CreateBackupError::FAULT_CODES)
         .map(|c| c.spec().code)
         .collect();
     codes.dedup();
@@ -179,6 +183,13 @@ fn rejected_by_code(days: &[rds_backup_sim::fleet::DayReport]) -> Vec<Series> {
                 .collect(),
         })
         .collect();
+    if days.iter().any(|d| d.lost_answers > 0) {
+        rejected.push(Series {
+            name: "InternalError (lost answers, applied)".to_owned(),
+            colour: colour("InternalError"),
+            points: days.iter().map(|d| (d.day, d.lost_answers)).collect(),
+        });
+    }
     rejected.sort_by_key(|s| std::cmp::Reverse(s.points.iter().map(|(_, n)| n).sum::<u64>()));
     rejected
 }

@@ -3,7 +3,7 @@
 
 mod fleet_common;
 
-use fleet_common::{counts, fails_with, json, ok, run, run_with, temp};
+use fleet_common::{counts, fails_with, faults_file, json, ok, run, run_with, temp};
 use serde_json::Value;
 
 const SMALL: [&str; 6] = ["--instances", "300", "--days", "3", "--threads", "2"];
@@ -89,7 +89,7 @@ fn example(name: &str, from: &str, to: &str) -> Value {
 
 #[test]
 fn the_example_files_run_as_they_are() {
-    for name in ["retry-storm.toml", "rolling-window.toml"] {
+    for name in ["retry-storm.toml", "rolling-window.toml", "throttling.toml"] {
         let path = format!("{}/../examples/{name}", env!("CARGO_MANIFEST_DIR"));
         let report = json(&["--config", &path, "--instances", "100", "--days", "2"]);
         assert_eq!(report["settings"]["config"]["path"], path.as_str());
@@ -137,6 +137,127 @@ fn the_rolling_window_example_refuses_more_than_calendar_days() {
         rolling["rejected"].as_object().unwrap().len(),
         1,
         "{rolling}"
+    );
+}
+
+#[test]
+fn the_throttling_example_wins_back_throttled_backups_and_duplicates_lost_answers() {
+    let codes = "codes = [\"Throttling.User\", \"ServiceUnavailable\", \"InternalError\", \"BackupJobExists\"]";
+    let accepted = |r: &Value| r["accepted"].as_u64().unwrap();
+    let retried = example("throttling.toml", codes, codes);
+    // 400 instances, 3 days, one backup a day wanted: 1,200.
+    assert_eq!(retried["settings"]["fleet"]["faults"]["throttling"], 0.05);
+    let lost = retried["lost_answers"].as_u64().unwrap();
+    assert!(lost > 0, "{retried}");
+    // Every throttled request is won back; retried lost answers start duplicates.
+    assert!(
+        accepted(&retried) > 1200 && accepted(&retried) <= 1200 + lost,
+        "{retried}"
+    );
+    assert!(retried["rejected"]["BackupJobExists"].as_u64().unwrap() > 0);
+    let no_internal = example(
+        "throttling.toml",
+        codes,
+        "codes = [\"Throttling.User\", \"BackupJobExists\"]",
+    );
+    assert_eq!(accepted(&no_internal), 1200, "{no_internal}");
+    assert!(no_internal["rejected"].get("BackupJobExists").is_none());
+    let none = example("throttling.toml", codes, "codes = []");
+    let throttled = none["rejected"]["Throttling.User"].as_u64().unwrap();
+    assert_eq!(accepted(&none) + throttled, 1200, "{none}");
+    assert_eq!(none["requests"], 1200);
+}
+
+#[test]
+fn the_text_report_shows_the_fault_codes_and_the_lost_answers() {
+    let path = faults_file("faults-text.toml", [0.25, 0.25, 0.5]);
+    let args = [
+        "--config",
+        path.to_str().unwrap(),
+        "--instances",
+        "50",
+        "--days",
+        "1",
+    ];
+    let report = json(&args);
+    let mut text_args = vec!["simulate"];
+    text_args.extend(args);
+    let text = ok(&run(&text_args));
+    let second = text.lines().nth(1).unwrap();
+    assert!(
+        second.ends_with("; faults per request: Throttling.User 0.25, ServiceUnavailable 0.25, InternalError after applying 0.5"),
+        "{second}"
+    );
+    let n = |v: &Value| {
+        let n = v.as_u64().unwrap();
+        let digits = n.to_string();
+        assert!(n < 1000, "{n} would be written with a thousands separator");
+        digits
+    };
+    for (name, value) in [
+        ("  Throttling.User", &report["rejected"]["Throttling.User"]),
+        (
+            "  ServiceUnavailable",
+            &report["rejected"]["ServiceUnavailable"],
+        ),
+        (
+            "lost answers (applied, client saw InternalError)",
+            &report["lost_answers"],
+        ),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} line in\n{text}"));
+        assert_eq!(
+            line.split_whitespace().rev().nth(2),
+            Some(n(value).as_str()),
+            "{line}"
+        );
+    }
+    let requests = report["requests"].as_u64().unwrap();
+    let lost = report["lost_answers"].as_u64().unwrap();
+    assert!(lost > requests / 3 && lost < 2 * requests / 3, "{report}");
+    assert!(report["rejected"].get("InternalError").is_none());
+    let plot = temp("faults.svg");
+    let mut plot_args = text_args.clone();
+    plot_args.extend(["--quiet", "--plot", plot.to_str().unwrap()]);
+    ok(&run(&plot_args));
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    for series in [
+        "Throttling.User",
+        "ServiceUnavailable",
+        "InternalError (lost answers, applied)",
+    ] {
+        assert!(svg.contains(series), "the plot has no {series} series");
+    }
+}
+
+#[test]
+fn bad_fault_rates_are_refused_with_line_and_column() {
+    let bad = temp("bad-faults.toml");
+    let file = bad.to_str().unwrap();
+    std::fs::write(&bad, "[faults]\nthrottling = 1.5\n").unwrap();
+    fails_with(
+        &["simulate", "--config", file],
+        1,
+        &format!("{file}, line 2, column 14: a fault rate must be from 0 to 1, not 1.5"),
+    );
+    std::fs::write(
+        &bad,
+        "[faults]\nthrottling = 0.75\nservice_unavailable = 0.5\n",
+    )
+    .unwrap();
+    fails_with(
+        &["simulate", "--config", file],
+        1,
+        &format!("{file}, line 1, column 1: the fault rates add up to 1.25, more than 1"),
+    );
+    std::fs::write(&bad, "[clients.nightly.retry]\ncodes = [\"Throttled\"]\n").unwrap();
+    fails_with(
+        &["simulate", "--config", file],
+        1,
+        "line 2, column 9: \"Throttled\" is not a CreateBackup error code (RequiredParam.NotFound,",
     );
 }
 

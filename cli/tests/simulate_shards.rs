@@ -4,7 +4,7 @@
 
 mod fleet_common;
 
-use fleet_common::{counts, json, ok, run, run_with, temp, without_wall_time};
+use fleet_common::{counts, faults_file, json, ok, run, run_with, temp, without_wall_time};
 use serde_json::Value;
 
 const RUN: [&str; 8] = [
@@ -87,6 +87,42 @@ fn a_slurm_job_array_merges_into_the_unsharded_run() {
 }
 
 #[test]
+fn with_fault_rates_shards_and_threads_still_give_the_unsharded_counts() {
+    let fleet = faults_file("faults.toml", [0.05, 0.02, 0.03]);
+    let config = ["--config", fleet.to_str().unwrap()];
+    let files = shards("faults", 3, &config, |i| {
+        vec![
+            ("SLURM_ARRAY_TASK_ID".into(), i.to_string()),
+            ("SLURM_ARRAY_TASK_COUNT".into(), "3".into()),
+        ]
+    });
+    let merged: Value = serde_json::from_str(&merge(&files, &["--json"])).unwrap();
+    let mut whole = RUN.to_vec();
+    whole.extend(config);
+    let unsharded = json(&whole);
+    assert_eq!(counts(merged), counts(unsharded.clone()));
+    // RUN ends with `--threads 1`.
+    let threads = |n: &'static str| {
+        let mut args = RUN[..6].to_vec();
+        args.extend(config);
+        args.extend(["--threads", n]);
+        counts(json(&args))
+    };
+    assert_eq!(threads("3"), counts(unsharded.clone()));
+    assert!(
+        unsharded["lost_answers"].as_u64().unwrap() > 0,
+        "{unsharded}"
+    );
+    assert!(unsharded["rejected"]["Throttling.User"].as_u64().unwrap() > 0);
+    assert!(
+        unsharded["rejected"]["ServiceUnavailable"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+}
+
+#[test]
 fn shard_auto_refuses_clearly_without_its_environment() {
     let refused = |env: &[(&str, &str)], extra: &[&str], message: &str| {
         let mut args = vec!["simulate", "--shard", "auto"];
@@ -159,7 +195,7 @@ fn merge_names_the_setting_and_the_files_that_differ() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains(&format!(
-            "{a} and {b} are not shards of one run: setting config.hash is \"a0d546e37843b40d\" in the first and "
+            "{a} and {b} are not shards of one run: setting config.hash is \"24a7b9293a0d36ba\" in the first and "
         )),
         "{stderr}"
     );

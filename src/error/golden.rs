@@ -59,6 +59,7 @@ golden!(CreateBackupError:
     CreateBackupError::DatabaseNotFound { .. },
     CreateBackupError::JobExists { .. },
     CreateBackupError::QuotaExceeded(_),
+    CreateBackupError::Injected(_),
 );
 golden!(DescribeBackupTasksError:
     DescribeBackupTasksError::TimeWentBackwards(_),
@@ -645,6 +646,7 @@ fn golden_rows_of_every_error_variant() {
     section7_and_section8_error_variants();
     simulator_control_and_ram_error_variants();
     describe_db_instances_error_variants_ddi1_to_ddi4();
+    injected_faults_answer_their_own_rows_outside_the_rules_codes();
     all_pinned::<CreateBackupError>();
     all_pinned::<DescribeBackupTasksError>();
     all_pinned::<DescribeBackupsError>();
@@ -654,4 +656,40 @@ fn golden_rows_of_every_error_variant() {
     all_pinned::<SimError>();
     all_pinned::<AuthError>();
     all_pinned::<DescribeDbInstancesError>();
+}
+
+fn injected_faults_answer_their_own_rows_outside_the_rules_codes() {
+    use crate::faults::RequestFault;
+    let cases = [
+        (
+            RequestFault::Throttling,
+            row("Throttling.User", 400, "Request was denied due to user flow control."),
+        ),
+        (
+            RequestFault::ServiceUnavailable,
+            row(
+                "ServiceUnavailable",
+                503,
+                "The request has failed due to a temporary failure of the server.",
+            ),
+        ),
+        (
+            RequestFault::InternalError,
+            row(
+                "InternalError",
+                500,
+                "The request processing has failed due to some unknown error, exception or failure.",
+            ),
+        ),
+    ];
+    for (fault, expected) in &cases {
+        let error = CreateBackupError::Injected(*fault);
+        assert_eq!(&wire(&error), expected, "{error:?}");
+        assert!(CreateBackupError::FAULT_CODES.contains(&error.error_code()));
+        assert!(!CreateBackupError::CODES.contains(&error.error_code()));
+    }
+    assert_eq!(
+        RequestFault::ALL.map(|f| f.error_code()).as_slice(),
+        CreateBackupError::FAULT_CODES
+    );
 }

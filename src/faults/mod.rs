@@ -52,6 +52,47 @@ impl FaultKind {
     }
 }
 
+/// A fault that answers a request in place of the rules (the fleet runner's `[faults]`
+/// rates; docs/simulate.md, "Faults"): what a client sees, whether or not the request was
+/// applied first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RequestFault {
+    /// 400 `Throttling.User`.
+    Throttling,
+    /// 503 `ServiceUnavailable`.
+    ServiceUnavailable,
+    /// 500 `InternalError`.
+    InternalError,
+}
+
+impl RequestFault {
+    /// Every such fault, in the order the fleet file lists them.
+    pub const ALL: [RequestFault; 3] = [
+        RequestFault::Throttling,
+        RequestFault::ServiceUnavailable,
+        RequestFault::InternalError,
+    ];
+
+    /// The error row it answers with.
+    pub const fn error_code(self) -> crate::error::ErrorCode {
+        use crate::error::ErrorCode;
+        match self {
+            RequestFault::Throttling => ErrorCode::ThrottlingUser,
+            RequestFault::ServiceUnavailable => ErrorCode::ServiceUnavailable,
+            RequestFault::InternalError => ErrorCode::InternalError,
+        }
+    }
+
+    /// Its `Fault` kind.
+    pub const fn kind(self) -> FaultKind {
+        match self {
+            RequestFault::Throttling => FaultKind::Throttling,
+            RequestFault::ServiceUnavailable => FaultKind::ServiceUnavailable,
+            RequestFault::InternalError => FaultKind::InternalError,
+        }
+    }
+}
+
 /// `Probability`: 0 < p ≤ 1, compared by value (a finite number, so `Eq` holds).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]

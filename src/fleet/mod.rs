@@ -7,6 +7,7 @@
 //!   ([`ClientParams`]) in `params.rs`;
 //! - [`run_fleet`] steps each instance through the run on its own, in its own
 //!   [`crate::Simulation`], over any number of threads (`runner.rs`);
+//! - [`FaultRates`] makes the service throttle, answer 503 or lose answers (`faults.rs`);
 //! - [`FleetReport`] holds the counts, which merge across shards (`report.rs`).
 //!
 //! The counts depend only on the settings, never on the number of threads or shards.
@@ -22,6 +23,7 @@
 //! ```
 
 pub mod clients;
+pub mod faults;
 pub mod mix;
 pub mod params;
 pub mod report;
@@ -30,6 +32,7 @@ pub mod runner;
 pub mod workload;
 
 pub use clients::{BuiltinClient, ClientKind, DefaultClients};
+pub use faults::{DrawnFault, FaultRates, Rate};
 pub use mix::{FleetMix, PolicyChoice};
 pub use params::{
     BurstParams, ClientParams, CodeSet, DailyWindow, NightlyParams, RetryPolicy, RetryingParams,
@@ -44,3 +47,6 @@ pub use workload::{ClientContext, ClientMix, Outcome, PlannedRequest, Target, Wo
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fault_tests;

@@ -23,6 +23,7 @@ pub struct Tally {
     pub(crate) requests: u64,
     pub(crate) accepted: u64,
     pub(crate) rejected: [u64; CODES],
+    pub(crate) lost_answers: u64,
     pub(crate) sets: [[[u64; 2]; 3]; 4],
     pub(crate) automatic_sets: u64,
     pub(crate) active_at_end: u64,
@@ -36,6 +37,7 @@ pub struct Tally {
 pub(crate) struct DayTally {
     pub accepted: u64,
     pub rejected: [u64; CODES],
+    pub lost_answers: u64,
     pub at_limit: u64,
 }
 
@@ -44,6 +46,7 @@ impl DayTally {
         DayTally {
             accepted: 0,
             rejected: [0; CODES],
+            lost_answers: 0,
             at_limit: 0,
         }
     }
@@ -57,6 +60,7 @@ impl Tally {
             requests: 0,
             accepted: 0,
             rejected: [0; CODES],
+            lost_answers: 0,
             sets: [[[0; 2]; 3]; 4],
             automatic_sets: 0,
             active_at_end: 0,
@@ -92,6 +96,15 @@ impl Tally {
         }
     }
 
+    /// Counts a lost answer: a request applied (and counted by what the rules decided)
+    /// whose client saw 500 `InternalError`.
+    pub(crate) fn lose_answer(&mut self, day: usize) {
+        self.lost_answers += 1;
+        if let Some(d) = self.days.get_mut(day) {
+            d.lost_answers += 1;
+        }
+    }
+
     pub(crate) fn set(&mut self, engine: Engine, record: &JobRecord) {
         let method = match record.method {
             BackupMethod::Logical => 0,
@@ -114,6 +127,7 @@ impl Tally {
         self.requests += other.requests;
         self.accepted += other.accepted;
         add(&mut self.rejected, &other.rejected);
+        self.lost_answers += other.lost_answers;
         for (a, b) in self.sets.iter_mut().zip(&other.sets) {
             for (a, b) in a.iter_mut().zip(b) {
                 add(a, b);
@@ -129,6 +143,7 @@ impl Tally {
         for (a, b) in self.days.iter_mut().zip(&other.days) {
             a.accepted += b.accepted;
             a.at_limit += b.at_limit;
+            a.lost_answers += b.lost_answers;
             add(&mut a.rejected, &b.rejected);
         }
     }
@@ -161,6 +176,7 @@ impl Tally {
             requests: self.requests,
             accepted: self.accepted,
             rejected: by_code(&self.rejected),
+            lost_answers: self.lost_answers,
             jobs_finished: finished,
             jobs_failed: failed,
             automatic_jobs: self.automatic_sets,
@@ -176,6 +192,7 @@ impl Tally {
                     day: day as u32,
                     accepted: d.accepted,
                     rejected: by_code(&d.rejected),
+                    lost_answers: d.lost_answers,
                     instances_at_daily_limit: d.at_limit,
                 })
                 .collect(),
@@ -219,8 +236,13 @@ pub struct FleetReport {
     pub requests: u64,
     /// Requests accepted (a job started).
     pub accepted: u64,
-    /// Refused requests by wire `Code`; only codes that occurred.
+    /// Refused requests by wire `Code`; only codes that occurred. Injected
+    /// `Throttling.User` and `ServiceUnavailable` count here (the request was not applied).
     pub rejected: BTreeMap<String, u64>,
+    /// Requests applied whose client saw 500 `InternalError` (an injected lost answer);
+    /// each is also counted in `accepted` or `rejected` by what the rules decided.
+    #[serde(default)]
+    pub lost_answers: u64,
     /// Jobs that ended `Finished` (sets with `BackupStatus=Success`), manual and automatic.
     pub jobs_finished: u64,
     /// Jobs that ended `Failed` (failures the runner injected, T-3).
@@ -248,6 +270,9 @@ pub struct DayReport {
     pub accepted: u64,
     /// Refusals that day by code; only codes that occurred.
     pub rejected: BTreeMap<String, u64>,
+    /// Lost answers that day ([`FleetReport::lost_answers`]).
+    #[serde(default)]
+    pub lost_answers: u64,
     /// Instances that got at least one `Exceeded.BackupTimes` that day.
     pub instances_at_daily_limit: u64,
 }
@@ -264,6 +289,7 @@ impl FleetReport {
         self.requests += other.requests;
         self.accepted += other.accepted;
         merge_codes(&mut self.rejected, &other.rejected);
+        self.lost_answers += other.lost_answers;
         self.jobs_finished += other.jobs_finished;
         self.jobs_failed += other.jobs_failed;
         self.automatic_jobs += other.automatic_jobs;
@@ -284,6 +310,7 @@ impl FleetReport {
             let mine = &mut self.days[day.day as usize];
             mine.accepted += day.accepted;
             mine.instances_at_daily_limit += day.instances_at_daily_limit;
+            mine.lost_answers += day.lost_answers;
             merge_codes(&mut mine.rejected, &day.rejected);
         }
     }

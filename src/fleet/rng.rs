@@ -21,6 +21,8 @@ pub enum Stream {
     Client = 2,
     /// Job failures injected by the runner.
     Failures = 3,
+    /// Request faults injected by the runner ([`crate::fleet::FaultRates`]).
+    Faults = 4,
 }
 
 impl FleetRng {

@@ -12,11 +12,14 @@ use std::ops::Range;
 
 use crate::error::ErrorCode;
 use crate::error::WireError;
+use crate::faults::RequestFault;
+use crate::ops::create_backup::CreateBackupError;
 use crate::policy::RetentionDays;
 use crate::settings::Settings;
 use crate::simulation::{Simulation, DEFAULT_START};
 use crate::time::{Timestamp, MILLIS_PER_DAY};
 
+use super::faults::{DrawnFault, FaultRates};
 use super::mix::FleetMix;
 #[cfg(feature = "parallel")]
 use super::report::FleetReport;
@@ -49,6 +52,8 @@ pub struct FleetSettings {
     pub retain_days: u32,
     /// Per mille of accepted manual jobs made to fail halfway (T-3). Default 20.
     pub failure_per_mille: u32,
+    /// Per-request fault rates (throttling, 503, lost answers). Default none.
+    pub faults: FaultRates,
     /// The instance mix.
     pub mix: FleetMix,
     /// The rules' settings (quota limit and window, default duration); the seed is
@@ -65,6 +70,7 @@ impl Default for FleetSettings {
             start: DEFAULT_START,
             retain_days: 7,
             failure_per_mille: 20,
+            faults: FaultRates::NONE,
             mix: FleetMix::default(),
             simulation: Settings::default(),
         }
@@ -195,6 +201,7 @@ fn run_instance_in<M: ClientMix>(
     let mut client = clients.client(instance, &context);
     let mut failures = FleetRng::for_instance(settings.seed, index, Stream::Failures);
     let mut pending_failure: Option<Timestamp> = None;
+    let mut faults = FleetRng::for_instance(settings.seed, index, Stream::Faults);
     let mut limit_day = usize::MAX;
     let (mut day, mut sent_today) = (0usize, 0u32);
     let retain = i64::from(settings.retain_days) * MILLIS_PER_DAY;
@@ -221,7 +228,17 @@ fn run_instance_in<M: ClientMix>(
             tally.clients_stopped += 1;
             break;
         }
-        let outcome = sim.create_backup(&request.as_request(id), request.at);
+        let fault = if settings.faults.is_none() {
+            None
+        } else {
+            settings.faults.draw(&mut faults)
+        };
+        if let Some(DrawnFault::Before(fault)) = fault {
+            tally.reject(request_day, fault.error_code(), false);
+            client.on_answer(request, &Err(CreateBackupError::Injected(fault)));
+            continue;
+        }
+        let mut outcome = sim.create_backup(&request.as_request(id), request.at);
         match &outcome {
             Ok(_) => {
                 tally.accept(request_day);
@@ -237,6 +254,10 @@ fn run_instance_in<M: ClientMix>(
                 }
                 tally.reject(request_day, code, first);
             }
+        }
+        if fault == Some(DrawnFault::LostAnswer) {
+            tally.lose_answer(request_day);
+            outcome = Err(CreateBackupError::Injected(RequestFault::InternalError));
         }
         client.on_answer(request, &outcome);
     }

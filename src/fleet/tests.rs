@@ -101,7 +101,7 @@ impl Workload for Steady {
     }
 }
 
-fn plain_mysql() -> FleetMix {
+pub(super) fn plain_mysql() -> FleetMix {
     FleetMix {
         engines: vec![(Engine::MySql, 1)],
         storages: vec![(StorageType::LocalSsd, 1)],

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use super::{owned, present};
 use crate::error::{ErrorCode, WireError};
+use crate::faults::RequestFault;
 use crate::ids::BackupJobId;
 use crate::instance::Instance;
 use crate::quota::QuotaExceeded;
@@ -136,6 +137,10 @@ pub enum CreateBackupError {
     /// CB-17: the quota window is full.
     #[error("CB-17: {} of {} manual backups used in the quota window", .0.used, .0.limit)]
     QuotaExceeded(QuotaExceeded),
+    /// An injected fault answered instead of the rules (the fleet's `[faults]` rates:
+    /// docs/simulate.md, "Faults"); never returned by [`crate::Simulation::create_backup`].
+    #[error("injected fault: {} answered", .0.kind())]
+    Injected(RequestFault),
 }
 
 impl CreateBackupError {
@@ -155,6 +160,14 @@ impl CreateBackupError {
         ErrorCode::DatabaseNotFound,
         ErrorCode::BackupJobExists,
         ErrorCode::ExceededBackupTimes,
+    ];
+
+    /// The rows an injected request fault answers with ([`CreateBackupError::Injected`]),
+    /// in the order of [`RequestFault::ALL`].
+    pub const FAULT_CODES: &'static [ErrorCode] = &[
+        RequestFault::Throttling.error_code(),
+        RequestFault::ServiceUnavailable.error_code(),
+        RequestFault::InternalError.error_code(),
     ];
 }
 
@@ -179,6 +192,7 @@ impl WireError for CreateBackupError {
             CreateBackupError::DatabaseNotFound { .. } => ErrorCode::DatabaseNotFound,
             CreateBackupError::JobExists { .. } => ErrorCode::BackupJobExists,
             CreateBackupError::QuotaExceeded(_) => ErrorCode::ExceededBackupTimes,
+            CreateBackupError::Injected(fault) => fault.error_code(),
         }
     }
 

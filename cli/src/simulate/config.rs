@@ -12,8 +12,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 use rds_backup_sim::fleet::{
-    BurstParams, ClientKind, ClientParams, CodeSet, DailyWindow, DefaultClients, FleetMix,
-    FleetSettings, NightlyParams, PolicyChoice, RetryPolicy, RetryingParams,
+    BurstParams, ClientKind, ClientParams, CodeSet, DailyWindow, DefaultClients, FaultRates,
+    FleetMix, FleetSettings, NightlyParams, PolicyChoice, Rate, RetryPolicy, RetryingParams,
 };
 use rds_backup_sim::settings::MAX_BACKUP_DURATION_SECONDS;
 use rds_backup_sim::vocab::QuotaWindow;
@@ -34,6 +34,8 @@ pub struct FleetConfig {
     pub instances: Instances,
     /// `[clients.*]`.
     pub clients: Clients,
+    /// `[faults]`.
+    pub faults: Faults,
 }
 
 /// `[quota]`: rules Q-1 to Q-4.
@@ -60,6 +62,74 @@ pub struct Jobs {
     pub long_per_mille: PerMille,
     /// Per mille of accepted manual jobs made to fail halfway.
     pub failing_per_mille: PerMille,
+}
+
+/// `[faults]`: per request, the chance of each injected fault (0 to 1, the sum at most
+/// 1; docs/simulate.md, "Faults").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawFaults", into = "RawFaults")]
+pub struct Faults(pub FaultRates);
+
+/// `[faults]` as written, before the sum is checked.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawFaults {
+    /// 400 `Throttling.User`, the request not applied.
+    pub throttling: Chance,
+    /// 503 `ServiceUnavailable`, the request not applied.
+    pub service_unavailable: Chance,
+    /// The request applied, then 500 `InternalError` (`Phase: After`): a lost answer.
+    pub internal_error_after: Chance,
+}
+
+impl TryFrom<RawFaults> for Faults {
+    type Error = String;
+    fn try_from(raw: RawFaults) -> Result<Self, String> {
+        let (t, s, i) = (
+            raw.throttling.0,
+            raw.service_unavailable.0,
+            raw.internal_error_after.0,
+        );
+        FaultRates::new(t, s, i).map(Faults).ok_or_else(|| {
+            format!(
+                "the fault rates add up to {}, more than 1 (throttling {}, service_unavailable {}, internal_error_after {})",
+                t.get() + s.get() + i.get(),
+                t.get(),
+                s.get(),
+                i.get()
+            )
+        })
+    }
+}
+
+impl From<Faults> for RawFaults {
+    fn from(faults: Faults) -> RawFaults {
+        RawFaults {
+            throttling: Chance(faults.0.throttling()),
+            service_unavailable: Chance(faults.0.service_unavailable()),
+            internal_error_after: Chance(faults.0.lost_answer()),
+        }
+    }
+}
+
+/// A probability from 0 to 1.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct Chance(pub Rate);
+
+impl TryFrom<f64> for Chance {
+    type Error = String;
+    fn try_from(p: f64) -> Result<Self, String> {
+        Rate::new(p)
+            .map(Chance)
+            .ok_or_else(|| format!("a fault rate must be from 0 to 1, not {p}"))
+    }
+}
+
+impl From<Chance> for f64 {
+    fn from(value: Chance) -> f64 {
+        value.0.get()
+    }
 }
 
 /// `[instances.*]`: the instance mix, each a table of weights.
@@ -228,19 +298,23 @@ impl From<ClockTime> for String {
 #[serde(try_from = "String", into = "String")]
 pub struct RetryCode(pub String);
 
+/// The codes a client can be answered: the rules' and the injected faults'.
+fn answer_codes() -> impl Iterator<Item = ErrorCode> {
+    CreateBackupError::CODES
+        .iter()
+        .chain(CreateBackupError::FAULT_CODES)
+        .copied()
+}
+
 impl TryFrom<String> for RetryCode {
     type Error = String;
     fn try_from(text: String) -> Result<Self, String> {
-        CreateBackupError::CODES
-            .iter()
+        answer_codes()
             .map(|code| code.spec().code)
             .find(|code| *code == text)
             .map(|code| RetryCode(code.to_owned()))
             .ok_or_else(|| {
-                let mut codes: Vec<&str> = CreateBackupError::CODES
-                    .iter()
-                    .map(|c| c.spec().code)
-                    .collect();
+                let mut codes: Vec<&str> = answer_codes().map(|c| c.spec().code).collect();
                 codes.dedup();
                 format!(
                     "{text:?} is not a CreateBackup error code ({})",
@@ -431,6 +505,7 @@ default_from_fleet! {
     Nightly => clients.nightly,
     Retrying => clients.retrying,
     Burst => clients.burst,
+    Faults => faults,
 }
 
 impl Default for Retry {
@@ -457,9 +532,7 @@ impl Retry {
     }
 
     fn policy(&self) -> RetryPolicy {
-        let codes = CreateBackupError::CODES
-            .iter()
-            .copied()
+        let codes = answer_codes()
             .filter(|code: &ErrorCode| self.codes.iter().any(|c| c.0 == code.spec().code));
         RetryPolicy {
             attempts: self.attempts,
@@ -531,6 +604,7 @@ impl FleetConfig {
                     spacing_seconds: Seconds(p.burst.spacing_seconds),
                 },
             },
+            faults: Faults(fleet.faults),
         }
     }
 
@@ -543,6 +617,7 @@ impl FleetConfig {
         fleet.simulation.quota_utc_offset = self.quota.utc_offset;
         fleet.simulation.backup_duration_seconds = self.jobs.default_seconds.0;
         fleet.failure_per_mille = self.jobs.failing_per_mille.0;
+        fleet.faults = self.faults.0;
         fleet.mix = FleetMix {
             engines: i.engines.0.clone(),
             storages: i.storage.0.clone(),
@@ -639,7 +714,7 @@ const HEADER: &str = "\
 /// Comments written above each table.
 const COMMENTS: &[(&str, &str)] = &[
     ("quota", "Q-1 to Q-4: accepted manual backups per instance per window; the window is\n# CalendarDay (the calendar day at utc_offset, -12:00 to +14:00) or Rolling24h."),
-    ("jobs", "How long a job takes (seconds), the per-mille share of instances whose jobs\n# take long_seconds, and the per-mille share of accepted manual jobs made to fail\n# halfway (T-3). Fault rates (issue 14) are not configurable yet."),
+    ("jobs", "How long a job takes (seconds), the per-mille share of instances whose jobs\n# take long_seconds, and the per-mille share of accepted manual jobs made to fail\n# halfway (T-3). Fault rates are in [faults]."),
     ("instances", "The instance mix: each table gives weights; a value's share is its weight over\n# the table's total, and a key left out weighs 0."),
     ("instances.engines", "Engine: MySQL, PostgreSQL, SQLServer, MariaDB."),
     ("instances.storage", "DBInstanceStorageType: local_ssd, cloud_essd, cloud_ssd, cloud_essd2,\n# general_essd, cloud_essd3. MariaDB drawing local_ssd gets cloud_essd."),
@@ -654,6 +729,7 @@ const COMMENTS: &[(&str, &str)] = &[
     ("clients.nightly.retry", "How the nightly scheduler retries: at most `attempts` times per request, the\n# n-th retry backoff_seconds * backoff_factor^n after the refusal, only for these\n# CreateBackup codes; a retry reaching the next night is dropped."),
     ("clients.retrying", "requests_per_day requests at random minutes of the window, no BackupMethod."),
     ("clients.retrying.retry", "How the deploy hook retries (as above)."),
+    ("faults", "Injected faults: per request, the chance (0 to 1, the sum at most 1) of 400\n# Throttling.User and of 503 ServiceUnavailable (neither applies the request), and of\n# 500 InternalError after the request was applied (a lost answer: the job it started\n# runs, the client sees 500). Retry policies may list these codes."),
     ("clients.burst", "Every day from a random minute of the window, `requests` requests\n# spacing_seconds apart, with a method the instance supports."),
 ];
 
@@ -727,6 +803,39 @@ mod tests {
     }
 
     #[test]
+    fn fault_rates_and_their_codes_are_read() {
+        let config = FleetConfig::parse(
+            "[faults]\nthrottling = 0.05\nservice_unavailable = 0\ninternal_error_after = 1e-2\n\
+             [clients.retrying.retry]\ncodes = [\"Throttling.User\", \"ServiceUnavailable\", \"InternalError\"]\n",
+            "x",
+        )
+        .unwrap();
+        let mut fleet = FleetSettings::default();
+        let clients = config.apply(&mut fleet);
+        assert_eq!(fleet.faults.throttling().get(), 0.05);
+        assert_eq!(fleet.faults.service_unavailable().get(), 0.0);
+        assert_eq!(fleet.faults.lost_answer().get(), 0.01);
+        assert_eq!(
+            clients
+                .params
+                .retrying
+                .retry
+                .codes
+                .codes()
+                .collect::<Vec<_>>(),
+            [
+                ErrorCode::ThrottlingUser,
+                ErrorCode::ServiceUnavailable,
+                ErrorCode::InternalError
+            ]
+        );
+        assert_eq!(FleetConfig::from_fleet(&fleet, &clients), config);
+        assert!(FleetConfig::default().commented().contains(
+            "\n[faults]\nthrottling = 0.0\nservice_unavailable = 0.0\ninternal_error_after = 0.0\n"
+        ));
+    }
+
+    #[test]
     fn keys_in_another_order_draw_the_same_fleet() {
         let config = FleetConfig::parse(
             "[instances.engines]\nMariaDB = 10\nSQLServer = 15\nPostgreSQL = 25\nMySQL = 50\n",
@@ -770,6 +879,28 @@ mod tests {
         assert!(e.contains("line 2, column 9: \"Busy\" is not a CreateBackup error code (RequiredParam.NotFound,"), "{e}");
         let e = refused("[clients.weights]\nnightly = 0\n");
         assert!(e.contains("at least one weight must be above 0"), "{e}");
+        let e = refused("[faults]\nthrottling = 0.5\nservice_unavailable = 1.5\n");
+        assert!(
+            e.starts_with("f.toml, line 3, column 23: a fault rate must be from 0 to 1, not 1.5"),
+            "{e}"
+        );
+        let e = refused("[faults]\ninternal_error_after = -0.01\n");
+        assert!(
+            e.starts_with("f.toml, line 2, column 24: a fault rate must be from 0 to 1, not -0.01"),
+            "{e}"
+        );
+        let e = refused(
+            "[quota]\ndaily_limit = 5\n\n[faults]\nthrottling = 0.6\ninternal_error_after = 0.5\n",
+        );
+        assert_eq!(
+            e,
+            "f.toml, line 4, column 1: the fault rates add up to 1.1, more than 1 (throttling 0.6, service_unavailable 0, internal_error_after 0.5)"
+        );
+        let e = refused("[faults]\nlost_answers = 0.1\n");
+        assert!(
+            e.starts_with("f.toml, line 2, column 1: unknown field `lost_answers`, expected one of `throttling`, `service_unavailable`, `internal_error_after`"),
+            "{e}"
+        );
         let e = refused("[quota]\nwindow = \"Weekly\"\n");
         assert!(
             e.contains("line 2, column 10: unknown QuotaWindow \"Weekly\""),

@@ -123,8 +123,19 @@ pub fn fleet_line(s: &ReportSettings) -> String {
         QuotaWindow::CalendarDay => format!("calendar day at {}", quota.utc_offset),
         QuotaWindow::Rolling24h => "rolling 24 hours".to_owned(),
     };
+    let f = &s.fleet.faults.0;
+    let faults = if f.is_none() {
+        String::new()
+    } else {
+        format!(
+            "; faults per request: Throttling.User {}, ServiceUnavailable {}, InternalError after applying {}",
+            f.throttling().get(),
+            f.service_unavailable().get(),
+            f.lost_answer().get()
+        )
+    };
     format!(
-        "fleet {} ({}): {} backups per {window}; clients {}",
+        "fleet {} ({}): {} backups per {window}; clients {}{faults}",
         s.config.path,
         s.config.hash,
         quota.daily_limit,
@@ -217,10 +228,23 @@ fn requests_section(t: &mut String, c: &FleetReport) {
             row(t, &format!("  {}", spec.code), n, Some(c.requests));
         }
     }
-    for (code, n) in &c.rejected {
-        if listed.insert(code.as_str()) {
+    let faults = CreateBackupError::FAULT_CODES.iter().map(|c| c.spec().code);
+    let others = faults.chain(c.rejected.keys().map(String::as_str));
+    for code in others.collect::<Vec<_>>() {
+        let Some(n) = c.rejected.get(code) else {
+            continue;
+        };
+        if listed.insert(code) {
             row(t, &format!("  {code}"), *n, Some(c.requests));
         }
+    }
+    if c.lost_answers > 0 {
+        row(
+            t,
+            "lost answers (applied, client saw InternalError)",
+            c.lost_answers,
+            Some(c.requests),
+        );
     }
 }
 

@@ -95,6 +95,18 @@ pub fn temp(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// A fleet file `name` in the temporary directory holding `[faults]` with these rates of
+/// `throttling`, `service_unavailable` and `internal_error_after`.
+pub fn faults_file(name: &str, rates: [f64; 3]) -> PathBuf {
+    let path = temp(name);
+    let [t, s, i] = rates;
+    let text = format!(
+        "[faults]\nthrottling = {t:?}\nservice_unavailable = {s:?}\ninternal_error_after = {i:?}\n"
+    );
+    std::fs::write(&path, text).expect("the temporary directory is writable");
+    path
+}
+
 /// Asserts that `args` fail with exit status `code`, `message` on standard error and
 /// nothing on standard output.
 pub fn fails_with(args: &[&str], code: i32, message: &str) {
