@@ -5,10 +5,12 @@
 //! the spec's (they come first, because nothing can be checked before the request decodes):
 //! a parameter given twice, or not UTF-8, answers Alibaba's common `InvalidParameter` (400).
 
+use rds_backup_sim::ErrorCode;
+
 use crate::params::ParamsError;
 
-/// `HostId` of every error body.
-pub const HOST_ID: &str = "rds.aliyuncs.com";
+/// `HostId` of every error body: the core's.
+pub use rds_backup_sim::scenario::HOST_ID;
 
 /// A request refused by the gateway. Each variant carries what decided it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,11 +107,10 @@ impl GatewayError {
                 400,
                 "The specified parameter \"{}\" is not valid: it is not UTF-8.",
             ),
-            GatewayError::ActionNotFound { .. } => (
-                "InvalidAction.NotFound",
-                404,
-                "Specified api is not found, please check your url and method.",
-            ),
+            GatewayError::ActionNotFound { .. } => {
+                let row = ErrorCode::InvalidAction.spec();
+                (row.code, row.status, row.message)
+            }
             GatewayError::NotImplemented { .. } => (
                 "Sim.NotImplemented",
                 501,

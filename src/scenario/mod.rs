@@ -13,7 +13,7 @@ mod fields;
 pub mod rds_actions;
 mod sim_actions;
 
-pub use answer::Answer;
+pub use answer::{Answer, HOST_ID};
 pub use fields::MAX_PARAMETER_CHARS;
 
 use crate::error::ErrorCode;

@@ -119,11 +119,11 @@ impl ServerError {
                 "The server has as many connections open as --max-connections allows; retry later."
                     .to_owned(),
             ),
-            ServerError::PathNotFound => (
-                "InvalidAction.NotFound",
-                404,
-                "Specified api is not found, please check your url and method.".to_owned(),
-            ),
+            ServerError::PathNotFound => {
+                // The core's row: a path that is no API answers as an unknown action does.
+                let row = rds_backup_sim::ErrorCode::InvalidAction.spec();
+                (row.code, row.status, row.message.to_owned())
+            }
             ServerError::SimNotFound { path } => (
                 "Sim.NotFound",
                 404,
