@@ -29,7 +29,9 @@ use rds_backup_sim::{Settings, Simulation, Timestamp};
 use crate::clock::RealClock;
 use crate::durable::lock::{DirLock, LockError};
 use crate::durable::log::{Log, Ticket};
-use crate::durable::record::{Change, EncodeError, EncodedChange, EncodedParams, StoredNonce};
+use crate::durable::record::{
+    Change, EncodeError, EncodedChange, EncodedLine, EncodedParams, StoredNonce,
+};
 use crate::durable::recovery::{self, Found, RecoveryError};
 use crate::durable::settings_file::{self, SettingsError, StoredSettings};
 use crate::durable::snapshot::Snapshot;
@@ -543,19 +545,29 @@ impl Engine {
     }
 
     async fn apply_lines(&self, lines: Vec<&str>) -> Result<Vec<Answer>, EngineError> {
+        // Work that grows with the body runs before the lock: each line is copied and
+        // encoded for the log here; under the lock only its time is added.
+        let mut prepared = Vec::with_capacity(lines.len());
+        for line in lines {
+            let encoded = match &self.log {
+                Some(_) => Some(EncodedLine::new(line).map_err(storage)?),
+                None => None,
+            };
+            prepared.push((line.to_owned(), encoded));
+        }
         let (answers, ticket) = {
             let mut core = lock(&self.core);
             self.refuse_if_failed()?;
-            let mut answers = Vec::with_capacity(lines.len());
+            let mut answers = Vec::with_capacity(prepared.len());
             let mut ticket = None;
-            for line in lines {
+            for (line, encoded_line) in prepared {
                 let real = self.real_clock.now();
                 let at = core.clock.now(real, core.scenario.simulation().clock());
-                let change = Change::Line {
-                    at,
-                    line: line.to_owned(),
-                };
-                let encoded = self.encode(&change)?;
+                let encoded = encoded_line
+                    .map(|l| EncodedChange::line(at, &l))
+                    .transpose()
+                    .map_err(storage)?;
+                let change = Change::Line { at, line };
                 if let Some(answer) = apply(&mut core, self.seed, &change) {
                     answers.push(answer);
                 }
@@ -574,14 +586,15 @@ impl Engine {
 
     /// `PUT /_sim/state`: replaces the simulation; time resumes from its clock.
     pub async fn restore(&self, state: Scenario) -> Result<(), EngineError> {
+        // The state is encoded for the log before the lock: its size is the request's.
+        let change = Change::Restore {
+            state: Box::new(state),
+        };
+        let encoded = self.encode(&change)?;
         let ticket = {
             let mut core = lock(&self.core);
             self.refuse_if_failed()?;
             let real = self.real_clock.now();
-            let change = Change::Restore {
-                state: Box::new(state),
-            };
-            let encoded = self.encode(&change)?;
             apply(&mut core, self.seed, &change);
             let clock = core.scenario.simulation().clock();
             core.clock.follow(real, clock);

@@ -124,7 +124,34 @@ impl EncodedParams {
     }
 }
 
+/// A control-plane line, encoded as a JSON string before the simulation's lock is taken
+/// (the part of a [`Change::Line`] record that grows with the request).
+#[derive(Debug, Clone)]
+pub struct EncodedLine(Vec<u8>);
+
+impl EncodedLine {
+    /// Serializes `line` as [`Change::Line`] does.
+    pub fn new(line: &str) -> Result<EncodedLine, EncodeError> {
+        serde_json::to_vec(line)
+            .map(EncodedLine)
+            .map_err(|e| EncodeError(e.to_string()))
+    }
+}
+
 impl EncodedChange {
+    /// The [`Change::Line`] of `at` and the encoded `line`: the same bytes as
+    /// [`EncodedChange::new`] gives, with only the time encoded here (under the lock).
+    pub fn line(at: Timestamp, line: &EncodedLine) -> Result<EncodedChange, EncodeError> {
+        let at = serde_json::to_vec(&at).map_err(|e| EncodeError(e.to_string()))?;
+        let mut out = Vec::with_capacity(line.0.len() + at.len() + 32);
+        out.extend_from_slice(b"{\"Kind\":\"Line\",\"At\":");
+        out.extend_from_slice(&at);
+        out.extend_from_slice(b",\"Line\":");
+        out.extend_from_slice(&line.0);
+        out.push(b'}');
+        Ok(EncodedChange(out))
+    }
+
     /// The [`Change::Api`] of `at`, `action`, the encoded `params` and the `signing_key`:
     /// the same bytes as [`EncodedChange::new`] gives, with only the small parts encoded here
     /// (under the lock).
@@ -309,6 +336,22 @@ mod tests {
                 String::from_utf8(whole.0).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn a_line_change_encoded_in_parts_is_the_changes_own_json() {
+        let at = Timestamp::from_millis(1_767_225_600_123).unwrap();
+        let line = "{\"Action\":\"Sim.CreateInstance\",\"DBInstanceId\":\"rm-\\\"a\\\"\",\"Tags\":{\"é\":\"\\n\"}}";
+        let whole = EncodedChange::new(&Change::Line {
+            at,
+            line: line.to_owned(),
+        })
+        .unwrap();
+        let parts = EncodedChange::line(at, &EncodedLine::new(line).unwrap()).unwrap();
+        assert_eq!(
+            String::from_utf8(parts.0).unwrap(),
+            String::from_utf8(whole.0).unwrap()
+        );
     }
 
     #[test]
