@@ -371,30 +371,27 @@ fn drop_expired_before_last(instance: &mut Instance, now: Timestamp) {
 pub(crate) fn expire_sets(instance: &mut Instance, now: Timestamp) {
     let keep = instance.retention.millis();
     let history = &mut instance.history;
+    let Some(last) = history.len().checked_sub(1) else {
+        return;
+    };
     // Jobs end one after another, so `ended` grows along the history.
     let due = history.partition_point(|r| r.ended.saturating_add_millis(keep) <= now);
-    let last = history.len().saturating_sub(1);
-    let removable = |i: usize, r: &JobRecord| r.mode == BackupMode::Automated && i != last;
-    if !history[..due]
-        .iter()
-        .enumerate()
-        .any(|(i, r)| removable(i, r))
-    {
-        if let Some(r) = history.get_mut(last).filter(|_| due > last) {
-            r.set_deleted |= r.mode == BackupMode::Automated;
-        }
-        return;
+    if due > last && history[last].mode == BackupMode::Automated {
+        history[last].set_deleted = true;
     }
-    let mut index = 0;
-    history.retain_mut(|r| {
-        let i = index;
-        index += 1;
-        if i >= due || r.mode != BackupMode::Automated {
-            return true;
-        }
-        r.set_deleted = true;
-        i == last
-    });
+    // The records before the last that are due: their automatic ones go (the history is
+    // rebuilt only when there is one).
+    let removable = due.min(last);
+    if history[..removable]
+        .iter()
+        .any(|r| r.mode == BackupMode::Automated)
+    {
+        let mut index = 0;
+        history.retain(|r| {
+            index += 1;
+            index > removable || r.mode != BackupMode::Automated
+        });
+    }
 }
 
 /// T-5: the automatic job due at `at`, unless a job is active or the instance cannot be

@@ -45,7 +45,7 @@ pub struct Fired {
 impl Fired {
     /// `f-N`.
     pub fn fault_id(&self) -> String {
-        format!("f-{}", self.id)
+        super::fault_id(self.id)
     }
 }
 

@@ -93,6 +93,11 @@ impl RequestFault {
     }
 }
 
+/// The `FaultId` of fault number `id`: `f-1`, `f-2`, …
+pub fn fault_id(id: u32) -> String {
+    format!("f-{id}")
+}
+
 /// `Probability`: 0 < p ≤ 1, compared by value (a finite number, so `Eq` holds).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -127,7 +132,7 @@ pub struct Fault {
 impl Fault {
     /// `f-N`.
     pub fn fault_id(&self) -> String {
-        format!("f-{}", self.id)
+        fault_id(self.id)
     }
 
     /// Whether it may still fire at `now`: its `Times` not used up, and `now` not past

@@ -14,8 +14,7 @@ impl Simulation {
     pub fn inject_fault(&mut self, spec: FaultSpec, now: Timestamp) -> Result<String, SimError> {
         self.advance_to(now)?;
         spec.check(API_ACTIONS)?;
-        let id = self.faults.declare(spec);
-        Ok(format!("f-{id}"))
+        Ok(crate::faults::fault_id(self.faults.declare(spec)))
     }
 
     /// `Sim.ClearFaults` at `now`: removes every fault, or only `fault_id`'s

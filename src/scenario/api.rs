@@ -30,18 +30,15 @@ fn strings<'p, P: Params, const N: usize>(
     Ok(out)
 }
 
-/// Answers one API action at `now`: authorizes the caller (ram.md), then runs the action
-/// with only the caller's instances visible. An unknown action answers
-/// `InvalidAction.NotFound`, a real RDS action that is not emulated `Sim.NotImplemented`.
+/// Answers one API action (`scenario::api_call` refused any other first) at `now`:
+/// authorizes the caller (ram.md), then runs the action with only the caller's instances
+/// visible.
 pub(crate) fn dispatch<P: Params>(
     sim: &mut Simulation,
     action: &str,
     params: &P,
     now: Timestamp,
 ) -> Result<Answer, LineError> {
-    if !super::Scenario::is_api_action(action) {
-        return Err(super::not_served(action));
-    }
     let [key, id, region] = strings(params, ["AccessKeyId", "DBInstanceId", "RegionId"])?;
     let account = sim
         .authorize(key.as_deref(), action, id.as_deref(), region.as_deref())
