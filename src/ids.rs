@@ -107,6 +107,12 @@ impl RequestId {
         RequestId(bits)
     }
 
+    /// The request id whose UUID is `bits` (the emulator's random ids on `/`): the caller
+    /// keeps the version 4 layout.
+    pub const fn from_uuid_bits(bits: u128) -> RequestId {
+        RequestId(bits)
+    }
+
     /// The upper-case UUID text (`8-4-4-4-12` hex digits), written without allocating.
     pub fn to_ascii(self) -> [u8; 36] {
         const HEX: &[u8; 16] = b"0123456789ABCDEF";

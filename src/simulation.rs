@@ -16,7 +16,7 @@ use compact_str::CompactString;
 
 use crate::authz::Identity;
 use crate::faults::{Faults, Subject};
-use crate::ids::{BackupId, BackupJobId, RequestId, FIRST_BACKUP_ID, FIRST_JOB_ID};
+use crate::ids::{BackupId, BackupJobId, FIRST_BACKUP_ID, FIRST_JOB_ID};
 use crate::instance::{FullBackupMark, Instance};
 use crate::job::{backup_size, ActiveJob, JobRecord};
 use crate::settings::Settings;
@@ -75,9 +75,6 @@ pub struct Simulation {
     /// Injected faults (faults.md): declared, matched, counted and retired here.
     #[serde(default, skip_serializing_if = "Faults::is_pristine")]
     pub(crate) faults: Faults,
-    /// Answers given so far; `RequestId`s derive from it. Not domain state.
-    #[serde(default)]
-    pub(crate) answers: u64,
 }
 
 impl Default for Simulation {
@@ -96,7 +93,6 @@ impl Simulation {
             ids: IdCounters::default(),
             identities: IndexMap::default(),
             faults: Faults::default(),
-            answers: 0,
         }
     }
 
@@ -109,7 +105,6 @@ impl Simulation {
         self.ids = IdCounters::default();
         self.identities.clear();
         self.faults = Faults::default();
-        self.answers = 0;
     }
 
     /// The settings in force.
@@ -135,18 +130,6 @@ impl Simulation {
     /// One instance, as last settled.
     pub fn instance(&self, id: &str) -> Option<&Instance> {
         self.instances.get(id)
-    }
-
-    /// The `RequestId` for the next answer; counts the answer.
-    pub fn next_request_id(&mut self) -> RequestId {
-        let id = RequestId::derive(self.settings.seed, self.answers);
-        self.answers += 1;
-        id
-    }
-
-    /// Number of answers given (what `RequestId`s derive from).
-    pub fn answers_given(&self) -> u64 {
-        self.answers
     }
 
     /// T-1: moves the clock to `now`, or refuses an earlier `now` and changes nothing.

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
-use rds_backup_sim::scenario::{Answer, Scenario};
+use rds_backup_sim::scenario::{Answer, Body, Scenario};
 use rds_backup_sim::simulation::DEFAULT_START;
 use rds_backup_sim::{Settings, Simulation, Timestamp};
 
@@ -512,10 +512,10 @@ impl Engine {
         };
         Self::settle(ticket).await?;
         // `apply` answers every Api change.
-        Ok(answer.unwrap_or_else(|| Answer {
-            http_status: 500,
-            body: "{}".into(),
-            fault: None,
+        Ok(answer.unwrap_or_else(|| {
+            let mut empty = Answer::new(crate::request_id::fresh(), Body::Ok(Default::default()));
+            empty.http_status = 500;
+            empty
         }))
     }
 

@@ -276,7 +276,7 @@ pub async fn run(args: LoadArgs) -> Result<LoadReport, LoadError> {
         .split_once(':')
         .ok_or(LoadError::AccessKey)?;
     let signer = Signer::new(id, secret);
-    let run = crate::request_id::fresh()[..8].to_ascii_lowercase();
+    let run = crate::request_id::fresh().to_string()[..8].to_ascii_lowercase();
     setup(&args, &run).await?;
     let started = monotonic_now();
     let stop_at = started + Duration::from_secs(args.seconds);

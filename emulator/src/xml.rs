@@ -10,107 +10,41 @@
 //!   controls other than tab, newline and carriage return; U+FFFE, U+FFFF) become U+FFFD.
 //! - A key that is not an XML name has each character that cannot stand in a name replaced
 //!   by `_` (and gets a leading `_` if it does not start with a letter or `_`).
-//! - Member order is the JSON text's order: the answer is read with its own order-keeping
-//!   tree, not `serde_json::Value` (whose map sorts keys unless a workspace-wide feature is
-//!   switched on).
+//! - Member order is the answer's ([`Answer::members`]): the JSON body's order. Nested
+//!   objects keep the order of their map, which is the JSON text's too.
+//!
+//! The answer is rendered from its values; no JSON text is parsed back.
 
-use std::fmt;
-
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
+use rds_backup_sim::scenario::{Answer, Member};
+use serde_json::Value;
 
 /// The XML declaration every XML answer starts with.
 pub const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
 
-/// A JSON value that keeps object member order.
-#[derive(Debug, Clone, PartialEq)]
-enum Node {
-    Null,
-    /// A string, or the JSON text of a number or boolean.
-    Text(String),
-    List(Vec<Node>),
-    Object(Vec<(String, Node)>),
-}
-
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Node, D::Error> {
-        deserializer.deserialize_any(NodeVisitor)
-    }
-}
-
-struct NodeVisitor;
-
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
-        Ok(Node::Null)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Node, E> {
-        Ok(Node::Null)
-    }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
-        Ok(Node::Text(v.to_string()))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
-        Ok(Node::Text(v.to_string()))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
-        Ok(Node::Text(v.to_string()))
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
-        Ok(Node::Text(v.to_string()))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
-        Ok(Node::Text(v.to_owned()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
-        Ok(Node::Text(v))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Node>()? {
-            items.push(item);
-        }
-        Ok(Node::List(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-        let mut members = Vec::new();
-        while let Some((key, value)) = map.next_entry::<String, Node>()? {
-            members.push((key, value));
-        }
-        Ok(Node::Object(members))
-    }
-}
-
-/// Why a JSON answer could not be rendered.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum XmlError {
-    /// The text is not JSON.
-    #[error("the answer is not JSON: {0}")]
-    NotJson(#[from] serde_json::Error),
-    /// The JSON is not an object.
-    #[error("the answer is not a JSON object")]
-    NotAnObject,
-}
-
-/// Renders the JSON object `json` as XML under `root` (`CreateBackupResponse`, `Error`, …).
-pub fn render(root: &str, json: &str) -> Result<String, XmlError> {
-    let Node::Object(members) = serde_json::from_str::<Node>(json)? else {
-        return Err(XmlError::NotAnObject);
-    };
-    let mut out = String::with_capacity(json.len() * 2 + 64);
+/// Renders `members` as XML under `root` (`CreateBackupResponse`, `Error`, …).
+pub fn render(root: &str, members: &[(&str, Member<'_>)]) -> String {
+    let mut out = String::with_capacity(256);
     out.push_str(DECLARATION);
     open(&mut out, root);
-    for (key, value) in &members {
-        write_member(&mut out, key, value);
+    for (key, value) in members {
+        match value {
+            Member::Text(text) => write_text(&mut out, key, text),
+            Member::Value(value) => write_member(&mut out, key, value),
+        }
     }
     close(&mut out, root);
-    Ok(out)
+    out
+}
+
+/// Renders a simulation answer: a success under `<ACTIONResponse>`, an error under
+/// `<Error>`.
+pub fn render_answer(action: &str, answer: &Answer) -> String {
+    let root = if answer.http_status == 200 {
+        response_root(action)
+    } else {
+        ERROR_ROOT.to_owned()
+    };
+    render(&root, &answer.members())
 }
 
 /// The root of a successful answer to `action`: `<ACTIONResponse>`.
@@ -121,23 +55,27 @@ pub fn response_root(action: &str) -> String {
 /// The root of an error answer.
 pub const ERROR_ROOT: &str = "Error";
 
-fn write_member(out: &mut String, key: &str, value: &Node) {
+fn write_text(out: &mut String, key: &str, text: &str) {
+    open(out, key);
+    escape_text(out, text);
+    close(out, key);
+}
+
+fn write_member(out: &mut String, key: &str, value: &Value) {
     match value {
-        Node::List(items) => {
+        Value::Array(items) => {
             for item in items {
                 write_member(out, key, item);
             }
         }
-        Node::Null => {
+        Value::Null => {
             open(out, key);
             close(out, key);
         }
-        Node::Text(text) => {
-            open(out, key);
-            escape_text(out, text);
-            close(out, key);
-        }
-        Node::Object(members) => {
+        Value::String(text) => write_text(out, key, text),
+        Value::Number(n) => write_text(out, key, &n.to_string()),
+        Value::Bool(b) => write_text(out, key, if *b { "true" } else { "false" }),
+        Value::Object(members) => {
             open(out, key);
             for (k, v) in members {
                 write_member(out, k, v);
@@ -192,89 +130,108 @@ fn escape_text(out: &mut String, text: &str) {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
+    use serde_json::json;
+
     use super::*;
 
     fn body(xml: &str) -> &str {
         xml.strip_prefix(DECLARATION).unwrap()
     }
 
+    /// `value`'s members (an object), in its map's order.
+    fn render_value(root: &str, value: &Value) -> String {
+        let members: Vec<_> = value
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.as_str(), Member::Value(v)))
+            .collect();
+        render(root, &members)
+    }
+
     #[test]
     fn a_success_answer() {
-        let xml = render(
-            &response_root("CreateBackup"),
-            r#"{"BackupJobId":"100001","RequestId":"6F1B"}"#,
-        )
-        .unwrap();
+        let members = [
+            ("BackupJobId", Member::Text(Cow::Borrowed("100001"))),
+            ("RequestId", Member::Text(Cow::Borrowed("6F1B"))),
+        ];
         assert_eq!(
-            body(&xml),
+            body(&render(&response_root("CreateBackup"), &members)),
             "<CreateBackupResponse><BackupJobId>100001</BackupJobId><RequestId>6F1B</RequestId></CreateBackupResponse>"
         );
     }
 
     #[test]
-    fn an_error_answer() {
-        let xml = render(
-            ERROR_ROOT,
-            r#"{"RequestId":"R","HostId":"rds.aliyuncs.com","Code":"BackupJobExists","Message":"A backup job already exists."}"#,
-        )
-        .unwrap();
+    fn an_error_answer_keeps_the_members_order() {
+        let members = [
+            ("RequestId", Member::Text(Cow::Borrowed("R"))),
+            ("HostId", Member::Text(Cow::Borrowed("rds.aliyuncs.com"))),
+            ("Code", Member::Text(Cow::Borrowed("BackupJobExists"))),
+            (
+                "Message",
+                Member::Text(Cow::Borrowed("A backup job already exists.")),
+            ),
+        ];
         assert_eq!(
-            body(&xml),
+            body(&render(ERROR_ROOT, &members)),
             "<Error><RequestId>R</RequestId><HostId>rds.aliyuncs.com</HostId><Code>BackupJobExists</Code><Message>A backup job already exists.</Message></Error>"
         );
     }
 
     #[test]
     fn lists_repeat_their_key_and_keep_order() {
-        let xml = render(
-            "DescribeBackupTasksResponse",
-            r#"{"Items":{"BackupJob":[{"BackupJobId":"2","Process":"50"},{"BackupJobId":"1","Process":"0"}]},"RequestId":"R"}"#,
-        )
-        .unwrap();
+        let value = json!({"Items":{"BackupJob":[{"BackupJobId":"2","Process":"50"},{"BackupJobId":"1","Process":"0"}]},"RequestId":"R"});
         assert_eq!(
-            body(&xml),
+            body(&render_value("DescribeBackupTasksResponse", &value)),
             "<DescribeBackupTasksResponse><Items><BackupJob><BackupJobId>2</BackupJobId><Process>50</Process></BackupJob><BackupJob><BackupJobId>1</BackupJobId><Process>0</Process></BackupJob></Items><RequestId>R</RequestId></DescribeBackupTasksResponse>"
         );
     }
 
     #[test]
     fn empty_lists_nulls_numbers_booleans_and_nested_lists() {
-        let xml = render(
-            "R",
-            r#"{"Items":{"Backup":[]},"N":null,"I":-3,"F":1.5,"B":true,"L":[[1,2],3]}"#,
-        )
-        .unwrap();
+        let value = json!({"B":true,"F":1.5,"I":-3,"Items":{"Backup":[]},"L":[[1,2],3],"N":null});
         assert_eq!(
-            body(&xml),
-            "<R><Items></Items><N></N><I>-3</I><F>1.5</F><B>true</B><L>1</L><L>2</L><L>3</L></R>"
+            body(&render_value("R", &value)),
+            "<R><B>true</B><F>1.5</F><I>-3</I><Items></Items><L>1</L><L>2</L><L>3</L><N></N></R>"
         );
     }
 
     #[test]
     fn text_is_escaped() {
-        let xml = render("R", r#"{"M":"a<b>&\"c'\t\u0001\uFFFE"}"#).unwrap();
+        let value = json!({"M":"a<b>&\"c'\t\u{1}\u{FFFE}"});
         assert_eq!(
-            body(&xml),
+            body(&render_value("R", &value)),
             "<R><M>a&lt;b&gt;&amp;&quot;c&apos;\t\u{FFFD}\u{FFFD}</M></R>"
         );
     }
 
     #[test]
     fn keys_are_made_xml_names() {
-        let xml = render("R", r#"{"1a":"x","a b<":"y","é":"z","":"w"}"#).unwrap();
+        let value = json!({"":"w","1a":"x","a b<":"y","é":"z"});
         assert_eq!(
-            body(&xml),
-            "<R><_1a>x</_1a><a_b_>y</a_b_><__>z</__><_>w</_></R>"
+            body(&render_value("R", &value)),
+            "<R><_>w</_><_1a>x</_1a><a_b_>y</a_b_><__>z</__></R>"
         );
     }
 
     #[test]
-    fn non_objects_and_non_json_are_refused() {
-        assert!(matches!(render("R", "[1]"), Err(XmlError::NotAnObject)));
-        assert!(matches!(render("R", "nope"), Err(XmlError::NotJson(_))));
-        assert_eq!(
-            render("R", "[1]").unwrap_err().to_string(),
-            "the answer is not a JSON object"
+    fn a_simulation_answer_renders_under_its_action_or_error_root() {
+        let mut scenario = rds_backup_sim::scenario::Scenario::new();
+        let now = rds_backup_sim::Timestamp::clamped(1_767_225_600_000);
+        let refused = scenario.call_api("DescribeBackups", &[("DBInstanceId", "rm-none")], now);
+        let xml = render_answer("DescribeBackups", &refused);
+        assert!(body(&xml).starts_with("<Error><RequestId>"), "{xml}");
+        assert!(
+            xml.ends_with("<Code>InvalidDBInstanceName.NotFound</Code><Message>Invalid DBInstanceId NotFound.</Message></Error>"),
+            "{xml}"
+        );
+        let listed = scenario.call_api("DescribeDBInstances", &[("RegionId", "cn-hangzhou")], now);
+        let xml = render_answer("DescribeDBInstances", &listed);
+        assert!(
+            body(&xml).starts_with("<DescribeDBInstancesResponse><Items></Items><PageNumber>1</PageNumber><PageRecordCount>0</PageRecordCount><RequestId>"),
+            "{xml}"
         );
     }
 }

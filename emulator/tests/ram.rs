@@ -289,7 +289,7 @@ fn a_request_verified_before_its_identity_changed_is_verified_again_under_the_lo
         let reverify = |sim: &_| gateway::verify(&decoded, &ring.with_identities(sim), now);
         runtime
             .block_on(engine.api(verified, now, reverify))
-            .map(|a| (a.http_status, a.body))
+            .map(|a| (a.http_status, a.body_text()))
     };
     // The secret changed: the signature no longer matches.
     let r = run("n-1", &ops(), &|| apply(ops_line("s-ops-2")));

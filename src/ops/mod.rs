@@ -11,18 +11,9 @@ pub mod describe_db_instances;
 pub mod describe_instance;
 pub mod faults;
 pub mod forget_sets;
+pub mod request;
 
-/// The API actions of the scenario format, served by the emulator on `/`.
-pub const API_ACTIONS: &[&str] = &[
-    "CreateBackup",
-    "DescribeBackupTasks",
-    "DescribeBackups",
-    "DeleteBackup",
-    "DescribeDBInstanceAttribute",
-    "DescribeDBInstances",
-    "ModifyBackupPolicy",
-    "DescribeBackupPolicy",
-];
+pub use request::{ApiAction, ApiParam, API_ACTIONS};
 
 /// An empty parameter counts as absent (create-backup.md section 2).
 pub(crate) fn present(value: Option<&str>) -> Option<&str> {

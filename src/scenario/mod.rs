@@ -11,22 +11,30 @@ mod api;
 pub mod expect;
 mod fields;
 pub mod rds_actions;
+mod request;
 mod sim_actions;
 
-pub use answer::{Answer, HOST_ID};
+pub use answer::{Answer, Body, Member, HOST_ID};
 pub use fields::MAX_PARAMETER_CHARS;
+pub use request::{ApiRequest, Operation};
 
 use crate::error::ErrorCode;
 use crate::faults::{FaultPhase, Fired, Subject};
+use crate::ids::RequestId;
 use crate::simulation::Simulation;
 use crate::time::Timestamp;
 use fields::{Fields, LineError};
 
-/// A simulation driven by scenario lines and wire calls.
+/// A simulation driven by scenario lines and wire calls, and the count of answers given,
+/// from which the answers' `RequestId`s derive (with the seed). The state JSON is the
+/// simulation's with the count as `Answers`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
 pub struct Scenario {
+    #[serde(flatten)]
     sim: Simulation,
+    /// Answers given so far. Not domain state: the simulation never reads it.
+    #[serde(rename = "Answers", default)]
+    answers: u64,
 }
 
 pub use crate::ops::API_ACTIONS;
@@ -37,9 +45,21 @@ impl Scenario {
         Scenario::default()
     }
 
-    /// Wraps an existing simulation.
+    /// Wraps an existing simulation; its first answer is answer 0.
     pub fn from_simulation(sim: Simulation) -> Scenario {
-        Scenario { sim }
+        Scenario { sim, answers: 0 }
+    }
+
+    /// Number of answers given (what `RequestId`s derive from).
+    pub fn answers_given(&self) -> u64 {
+        self.answers
+    }
+
+    /// The `RequestId` of the next answer; counts the answer.
+    fn next_request_id(&mut self) -> RequestId {
+        let id = RequestId::derive(self.sim.settings.seed, self.answers);
+        self.answers += 1;
+        id
     }
 
     /// The simulation.
@@ -65,7 +85,7 @@ impl Scenario {
         if line[first] == b'#' {
             return None;
         }
-        let is_first_line = self.sim.answers_given() == 0;
+        let is_first_line = self.answers == 0;
         let (answer, fault) = match fields::parse_line(line) {
             Err(error) => (Err(error), None),
             Ok(fields) => self.dispatch_line(&fields, now, is_first_line),
@@ -75,14 +95,19 @@ impl Scenario {
 
     /// The answer, or the error answer of a refusal (which takes the next `RequestId`),
     /// with the injected fault that fired, if any.
-    fn finish(&mut self, answer: Result<Answer, LineError>, fault: Option<Fired>) -> Answer {
-        let mut answer = answer.unwrap_or_else(
+    fn finish(&mut self, body: Result<Body, LineError>, fault: Option<Fired>) -> Answer {
+        let body = body.unwrap_or_else(
             |LineError {
                  code,
                  message,
                  extra,
-             }| { Answer::error(&mut self.sim, code, message, extra) },
+             }| Body::Error {
+                code,
+                message,
+                extra,
+            },
         );
+        let mut answer = Answer::new(self.next_request_id(), body);
         answer.fault = fault;
         answer
     }
@@ -92,7 +117,7 @@ impl Scenario {
         fields: &Fields<'_>,
         now: Option<Timestamp>,
         is_first_line: bool,
-    ) -> (Result<Answer, LineError>, Option<Fired>) {
+    ) -> (Result<Body, LineError>, Option<Fired>) {
         let action = match fields.action() {
             Ok(action) => action,
             Err(e) => return (Err(e), None),
@@ -146,6 +171,19 @@ impl Scenario {
         self.finish(answer, fault)
     }
 
+    /// Answers a typed API request at `now`: the checks after parsing (an unknown
+    /// `AccessKeyId`, injected faults, RAM), then the operation. `signing_key` is as in
+    /// [`Scenario::call_api_signed`].
+    pub fn call(
+        &mut self,
+        request: &ApiRequest,
+        now: Timestamp,
+        signing_key: Option<&str>,
+    ) -> Answer {
+        let (answer, fault) = call(&mut self.sim, request, now, signing_key);
+        self.finish(answer, fault)
+    }
+
     /// The answer to line `number` of a scenario when it is longer than [`MAX_LINE_BYTES`]:
     /// `Sim.MalformedLine` naming the line and the limit. The line is not applied; the
     /// caller skips it without holding it whole.
@@ -158,60 +196,67 @@ impl Scenario {
 
     /// Whether `action` is one of [`API_ACTIONS`].
     pub fn is_api_action(action: &str) -> bool {
-        API_ACTIONS.contains(&action)
+        crate::ops::ApiAction::from_wire(action).is_some()
     }
 }
 
-/// An API action, in the order of its checks: an unknown action answers
-/// `InvalidAction.NotFound`; a parameter value over 1,024 characters `InvalidParameter`
-/// before anything else reads the request; an `AccessKeyId` that names no declared key
-/// `InvalidAccessKeyId.NotFound`; then injected faults (faults.md) are examined, before RAM
-/// authorization and the operation. Returns the answer and the fault that fired, if any.
-/// `signing_key` stands in for a missing `AccessKeyId` in fault matching only.
+/// An API action, in the order of its checks: the request is parsed
+/// ([`ApiRequest::parse`]: an action that is not served, a parameter value over 1,024
+/// characters, a parameter that is not a string); an `AccessKeyId` that names no declared
+/// key answers `InvalidAccessKeyId.NotFound`; then injected faults (faults.md) are examined,
+/// before RAM authorization and the operation. Returns the answer and the fault that fired,
+/// if any. `signing_key` stands in for a missing `AccessKeyId` in fault matching only.
 fn api_call(
     sim: &mut Simulation,
     action: &str,
     params: &impl fields::Params,
     now: Timestamp,
     signing_key: Option<&str>,
-) -> (Result<Answer, LineError>, Option<Fired>) {
-    let fired = match api_prologue(sim, action, params, now, signing_key) {
+) -> (Result<Body, LineError>, Option<Fired>) {
+    match ApiRequest::parse(action, params) {
+        Ok(request) => call(sim, &request, now, signing_key),
+        Err(refusal) => (Err(refusal), None),
+    }
+}
+
+/// A parsed request: the checks after parsing, in the order of [`api_call`].
+fn call(
+    sim: &mut Simulation,
+    request: &ApiRequest,
+    now: Timestamp,
+    signing_key: Option<&str>,
+) -> (Result<Body, LineError>, Option<Fired>) {
+    let fired = match fault_for(sim, request, now, signing_key) {
         Ok(fired) => fired,
         Err(refusal) => return (Err(refusal), None),
     };
     let Some(fired) = fired else {
-        return (api::dispatch(sim, action, params, now), None);
+        return (api::dispatch(sim, request, now), None);
     };
     let refusal = fired.kind.error_code().map(LineError::table);
     let answer = match (refusal, fired.phase) {
         // `Latency` holds the request on the wire only; its answer is the request's own.
-        (None, _) => api::dispatch(sim, action, params, now),
+        (None, _) => api::dispatch(sim, request, now),
         (Some(refusal), FaultPhase::Before) => Err(refusal),
         (Some(refusal), FaultPhase::After) => {
             // Applied (or refused by the rules), then answered with the fault instead.
-            let _ = api::dispatch(sim, action, params, now);
+            let _ = api::dispatch(sim, request, now);
             Err(refusal)
         }
     };
     (answer, Some(fired))
 }
 
-/// The checks of an API request before its faults, then the fault that fires, if any.
-fn api_prologue(
+/// Refuses an `AccessKeyId` that names no declared identity, then finds the fault that
+/// fires on the request, if any.
+fn fault_for(
     sim: &mut Simulation,
-    action: &str,
-    params: &impl fields::Params,
+    request: &ApiRequest,
     now: Timestamp,
     signing_key: Option<&str>,
 ) -> Result<Option<Fired>, LineError> {
-    if !Scenario::is_api_action(action) {
-        return Err(not_served(action));
-    }
-    if let Some(name) = params.too_long() {
-        return Err(LineError::too_long(name));
-    }
-    let key = params.string("AccessKeyId")?.filter(|k| !k.is_empty());
-    if let Some(key) = key.as_deref() {
+    let key = request.access_key_id();
+    if let Some(key) = key {
         if sim.identity(key).is_none() {
             return Err(LineError::of(&crate::authz::AuthError::UnknownAccessKey {
                 id: crate::vocab::clip(key).to_owned(),
@@ -221,11 +266,10 @@ fn api_prologue(
     if sim.faults.is_empty() {
         return Ok(None);
     }
-    let instance = params.string("DBInstanceId")?.filter(|i| !i.is_empty());
     let subject = Subject {
-        action: Some(action),
-        instance: instance.as_deref(),
-        access_key_id: key.as_deref().or(signing_key),
+        action: Some(request.action().as_str()),
+        instance: request.instance_id(),
+        access_key_id: key.or(signing_key),
     };
     let seed = sim.settings.seed;
     Ok(sim.faults.fire(&subject, seed, now))
@@ -249,9 +293,9 @@ fn unknown_action() -> LineError {
     LineError::table(ErrorCode::InvalidAction)
 }
 
-/// The answer to an API action that is not served: `Sim.NotImplemented` for a real RDS
+/// The refusal of an API action that is not served: `Sim.NotImplemented` for a real RDS
 /// action (rule NI-1), `InvalidAction.NotFound` for anything else.
-fn not_served(action: &str) -> LineError {
+pub(crate) fn not_served(action: &str) -> LineError {
     match rds_actions::refusal(action) {
         Some((code, message)) => LineError {
             code,

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::answer::Answer;
+use super::answer::Body;
 use super::fields::{Fields, LineError};
 use crate::authz::policy::Doc;
 use crate::authz::{Identity, Policy};
@@ -27,7 +27,7 @@ use crate::vocab::{
 struct SimAction {
     name: &'static str,
     fields: &'static [&'static str],
-    run: fn(&mut Simulation, &Fields<'_>, Timestamp, bool) -> Result<Answer, LineError>,
+    run: fn(&mut Simulation, &Fields<'_>, Timestamp, bool) -> Result<Body, LineError>,
 }
 
 /// Fields every line may carry (scenario-format.md, "Lines").
@@ -118,7 +118,7 @@ const SIM_ACTIONS: &[SimAction] = &[
             let id = fields.typed::<String>("FaultId", "a string f-N")?;
             sim.clear_faults(id.as_deref(), now)
                 .map_err(LineError::sim)?;
-            Ok(Answer::ok(sim, json!({})))
+            Ok(Body::ok(json!({})))
         },
     },
     SimAction {
@@ -132,7 +132,7 @@ const SIM_ACTIONS: &[SimAction] = &[
                 .iter()
                 .map(|f| describe_fault(f, now))
                 .collect();
-            Ok(Answer::ok(sim, json!({ "Faults": faults })))
+            Ok(Body::ok(json!({ "Faults": faults })))
         },
     },
 ];
@@ -176,7 +176,7 @@ fn inject_fault(
     sim: &mut Simulation,
     fields: &Fields<'_>,
     now: Timestamp,
-) -> Result<Answer, LineError> {
+) -> Result<Body, LineError> {
     let kind = wire_enum::<FaultKind>(fields, "Fault")?
         .ok_or_else(|| LineError::invalid("Fault", "is required"))?;
     let mut spec = FaultSpec::new(kind);
@@ -195,7 +195,7 @@ fn inject_fault(
     spec.latency_ms = fields.typed("LatencyMs", "an integer from 0 to 600000")?;
     spec.until = fields.time("Until")?;
     let id = sim.inject_fault(spec, now).map_err(LineError::sim)?;
-    Ok(Answer::ok(sim, json!({ "FaultId": id })))
+    Ok(Body::ok(json!({ "FaultId": id })))
 }
 
 /// Answers one `Sim.<name>` action at `now`: an unknown action answers
@@ -207,7 +207,7 @@ pub(crate) fn dispatch(
     fields: &Fields<'_>,
     now: Timestamp,
     is_first_line: bool,
-) -> Result<Answer, LineError> {
+) -> Result<Body, LineError> {
     let action = SIM_ACTIONS
         .iter()
         .find(|a| a.name == name)
@@ -245,13 +245,12 @@ fn fail_backup_job(
     sim: &mut Simulation,
     fields: &Fields<'_>,
     now: Timestamp,
-) -> Result<Answer, LineError> {
+) -> Result<Body, LineError> {
     let id = instance_id(fields)?;
     let job = sim
         .fail_backup_job(id.as_str(), now)
         .map_err(LineError::sim)?;
-    Ok(Answer::ok(
-        sim,
+    Ok(Body::ok(
         json!({"DBInstanceId": id.as_str(), "BackupJobId": job.to_string()}),
     ))
 }
@@ -383,7 +382,7 @@ fn configure(
     fields: &Fields<'_>,
     now: Timestamp,
     is_first_line: bool,
-) -> Result<Answer, LineError> {
+) -> Result<Body, LineError> {
     let start = fields.time("Start")?;
     if start.is_some() && !is_first_line {
         return Err(LineError::invalid(
@@ -417,14 +416,14 @@ fn configure(
         None => now,
     };
     sim.configure(&change, now).map_err(LineError::sim)?;
-    Ok(Answer::ok(sim, json!({"Clock": sim.clock().to_rfc3339()})))
+    Ok(Body::ok(json!({"Clock": sim.clock().to_rfc3339()})))
 }
 
 fn create_instance(
     sim: &mut Simulation,
     fields: &Fields<'_>,
     now: Timestamp,
-) -> Result<Answer, LineError> {
+) -> Result<Body, LineError> {
     let id = instance_id(fields)?;
     let engine = wire_enum::<Engine>(fields, "Engine")?
         .ok_or_else(|| LineError::invalid("Engine", "is required"))?;
@@ -445,7 +444,7 @@ fn create_instance(
         spec.retention = change.retention.unwrap_or_default();
     }
     sim.create_instance(spec, now).map_err(LineError::sim)?;
-    Ok(Answer::ok(sim, json!({"DBInstanceId": id.as_str()})))
+    Ok(Body::ok(json!({"DBInstanceId": id.as_str()})))
 }
 
 /// The fields `Sim.ModifyInstance` knows: what it changes, then the fixed fields, known so
@@ -474,7 +473,7 @@ fn modify_instance(
     sim: &mut Simulation,
     fields: &Fields<'_>,
     now: Timestamp,
-) -> Result<Answer, LineError> {
+) -> Result<Body, LineError> {
     let id = instance_id(fields)?;
     if let Some(fixed) = FIXED_FIELDS.iter().find(|f| fields.has(f)) {
         return Err(LineError::invalid(fixed, "cannot be modified"));
@@ -499,10 +498,10 @@ fn modify_instance(
     };
     sim.modify_instance(id.as_str(), changes, now)
         .map_err(LineError::sim)?;
-    Ok(Answer::ok(sim, json!({"DBInstanceId": id.as_str()})))
+    Ok(Body::ok(json!({"DBInstanceId": id.as_str()})))
 }
 
-fn advance_time(sim: &mut Simulation, fields: &Fields<'_>) -> Result<Answer, LineError> {
+fn advance_time(sim: &mut Simulation, fields: &Fields<'_>) -> Result<Body, LineError> {
     let to = fields.time("To")?;
     let seconds = fields.typed::<u64>("Seconds", "an integer of at least 0")?;
     let target = match (to, seconds) {
@@ -523,7 +522,7 @@ fn advance_time(sim: &mut Simulation, fields: &Fields<'_>) -> Result<Answer, Lin
     };
     sim.advance_to(target)
         .map_err(|e| LineError::sim(crate::SimError::TimeWentBackwards(e)))?;
-    Ok(Answer::ok(sim, json!({"Clock": sim.clock().to_rfc3339()})))
+    Ok(Body::ok(json!({"Clock": sim.clock().to_rfc3339()})))
 }
 
 /// The longest policy document, in characters (Alibaba's limit for custom policies).
@@ -557,7 +556,7 @@ fn put_identity(
     sim: &mut Simulation,
     fields: &Fields<'_>,
     now: Timestamp,
-) -> Result<Answer, LineError> {
+) -> Result<Body, LineError> {
     let text = |name: &'static str| fields.typed::<String>(name, "a string");
     let account =
         text("AccountId")?.unwrap_or_else(|| crate::instance::DEFAULT_ACCOUNT_ID.to_owned());
@@ -585,5 +584,5 @@ fn put_identity(
         policies,
     };
     sim.put_identity(identity, now).map_err(LineError::sim)?;
-    Ok(Answer::ok(sim, json!({"AccessKeyId": key})))
+    Ok(Body::ok(json!({"AccessKeyId": key})))
 }

@@ -16,14 +16,14 @@ fn signing_key_matches_fault_filters_without_changing_the_caller() {
         &mut scenario,
         r#"{"Action":"Sim.InjectFault","Fault":"Throttling","Target":"DescribeDBInstances","AccessKeyId":"testid","Times":5}"#,
     );
-    assert_eq!(declared.http_status, 200, "{}", declared.body);
+    assert_eq!(declared.http_status, 200, "{}", declared.body_text());
     // No key at all: the fault does not match; the call is served as the default root.
     let plain = scenario.call_api("DescribeDBInstances", REGION, now);
-    assert_eq!(plain.http_status, 200, "{}", plain.body);
+    assert_eq!(plain.http_status, 200, "{}", plain.body_text());
     assert_eq!(plain.fault, None);
     // Another start-up key: no match either.
     let other = scenario.call_api_signed("DescribeDBInstances", REGION, now, Some("otherid"));
-    assert_eq!(other.http_status, 200, "{}", other.body);
+    assert_eq!(other.http_status, 200, "{}", other.body_text());
     // The filtered key: the fault fires.
     let signed = scenario.call_api_signed("DescribeDBInstances", REGION, now, Some("testid"));
     assert_eq!(signed.http_status, 400);

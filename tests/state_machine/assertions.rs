@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use rds_backup_sim::scenario::Answer;
+use rds_backup_sim::scenario::{Answer, Scenario};
 use rds_backup_sim::Simulation;
 
 use crate::reference::{fmt_seconds, model_size, Model};
@@ -157,11 +157,14 @@ fn same(expected: &Value, actual: &Value, ids: &Ids, path: &str) -> Result<(), S
 pub fn compare_answer(model: &Model, answer: &Answer, ids: &mut Ids) -> Result<(), String> {
     let expected = model.last.as_ref().ok_or("the model recorded no answer")?;
     let actual: Value =
-        serde_json::from_str(&answer.body).map_err(|e| format!("body is not JSON: {e}"))?;
+        serde_json::from_str(&answer.body_text()).map_err(|e| format!("body is not JSON: {e}"))?;
     if answer.http_status != expected.status {
         return Err(format!(
             "HTTP {} != expected {}: {} vs {}",
-            answer.http_status, expected.status, answer.body, expected.body
+            answer.http_status,
+            expected.status,
+            answer.body_text(),
+            expected.body
         ));
     }
     bind_ids(&expected.body, &actual, ids)?;
@@ -179,7 +182,15 @@ pub fn domain_state(sim: &Simulation) -> Value {
 
 /// The whole state against the model, after settling a copy of it: clock, settings,
 /// instances, every job and set in order, ids where bound, quota counts.
-pub fn compare_state(model: &Model, sim: &Simulation, ids: &Ids) -> Result<(), String> {
+pub fn compare_state(model: &Model, scenario: &Scenario, ids: &Ids) -> Result<(), String> {
+    if scenario.answers_given() != model.answers {
+        return Err(format!(
+            "{} answers != model {}",
+            scenario.answers_given(),
+            model.answers
+        ));
+    }
+    let sim = scenario.simulation();
     sim.check_invariants()?;
     let mut sim = sim.clone();
     sim.settle_all();
@@ -190,13 +201,6 @@ pub fn compare_state(model: &Model, sim: &Simulation, ids: &Ids) -> Result<(), S
             "clock {} != model {}",
             sim.clock(),
             fmt_seconds(model.clock)
-        ));
-    }
-    if sim.answers_given() != model.answers {
-        return Err(format!(
-            "{} answers != model {}",
-            sim.answers_given(),
-            model.answers
         ));
     }
     let s = sim.settings();

@@ -281,7 +281,7 @@ proptest! {
         let mut direct = json.simulation().clone();
         for step in &steps {
             let answer = apply(&mut json, &step.line());
-            let body: Value = serde_json::from_str(&answer.body).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let body: Value = serde_json::from_str(&answer.body_text()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let now = direct.clock();
             let outcome: Result<Value, (u16, String, String)> = match step {
                 DirectStep::Create(p) => direct
@@ -307,7 +307,7 @@ proptest! {
             };
             match outcome {
                 Ok(value) => {
-                    prop_assert_eq!(answer.http_status, 200, "{}", answer.body);
+                    prop_assert_eq!(answer.http_status, 200, "{}", answer.body_text());
                     let got = match step {
                         DirectStep::Create(_) | DirectStep::Fail(_) => body["BackupJobId"].clone(),
                         DirectStep::Tasks(_) => body["Items"]["BackupJob"]
@@ -371,9 +371,9 @@ fn check_answer(scenario: &mut Scenario, line: &[u8]) -> Result<(), TestCaseErro
         Some(answer) => {
             prop_assert!(!blank);
             prop_assert!([200, 400, 403, 404, 501].contains(&answer.http_status));
-            let body: Value = serde_json::from_str(&answer.body)
-                .map_err(|e| TestCaseError::fail(format!("{e}: {}", answer.body)))?;
-            prop_assert!(body["RequestId"].is_string(), "{}", answer.body);
+            let body: Value = serde_json::from_str(&answer.body_text())
+                .map_err(|e| TestCaseError::fail(format!("{e}: {}", answer.body_text())))?;
+            prop_assert!(body["RequestId"].is_string(), "{}", answer.body_text());
         }
     }
     scenario

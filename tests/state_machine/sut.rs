@@ -105,7 +105,7 @@ impl StateMachineTest for Driver {
     }
 
     fn check_invariants(sut: &Sut, model: &Model) {
-        if let Err(e) = compare_state(model, sut.scenario.simulation(), &sut.ids) {
+        if let Err(e) = compare_state(model, &sut.scenario, &sut.ids) {
             panic!("state differs from the model: {e}");
         }
     }

@@ -400,7 +400,7 @@ mod tests {
         let mut scenario = Scenario::new();
         for line in lines {
             let answer = scenario.apply_line(line.as_bytes()).expect("a line");
-            assert_eq!(answer.http_status, 200, "{line}: {}", answer.body);
+            assert_eq!(answer.http_status, 200, "{line}: {}", answer.body_text());
         }
         let sim = scenario.simulation();
         let requests = [RequestRecord::new(

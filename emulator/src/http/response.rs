@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
 use http_body_util::Full;
+use rds_backup_sim::scenario::{Answer, Member};
 use serde::Serialize;
 
 use crate::action::Format;
@@ -45,34 +46,46 @@ pub fn with(status: u16, content_type: &'static str, body: String) -> Response<B
 /// An error body in `format` (XML under `<Error>`).
 pub fn error(format: Format, status: u16, code: &str, message: &str) -> Response<Body> {
     let body = ErrorBody {
-        request_id: request_id::fresh(),
+        request_id: request_id::fresh().to_string(),
         host_id: HOST_ID,
         code,
         message,
     };
-    // A struct of strings always serializes.
-    let json = serde_json::to_string(&body).unwrap_or_default();
-    let mut response = render(format, xml::ERROR_ROOT, status, json);
+    let mut response = match format {
+        // A struct of strings always serializes.
+        Format::Json => with(
+            status,
+            JSON,
+            serde_json::to_string(&body).unwrap_or_default(),
+        ),
+        Format::Xml => {
+            let text = |t: &'static str| Member::Text(t.into());
+            let members = [
+                ("RequestId", Member::Text(body.request_id.as_str().into())),
+                ("HostId", text(HOST_ID)),
+                ("Code", Member::Text(code.into())),
+                ("Message", Member::Text(message.into())),
+            ];
+            with(
+                status,
+                Format::Xml.content_type(),
+                xml::render(xml::ERROR_ROOT, &members),
+            )
+        }
+    };
     super::note(&mut response).code = Some(code.to_owned());
     response
 }
 
-/// The `Code` of a JSON error body, for the request log.
-fn code_of(body: &str) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Coded {
-        #[serde(rename = "Code")]
-        code: Option<String>,
-    }
-    serde_json::from_str::<Coded>(body).ok()?.code
+/// The `Code` of an error answer, for the request log.
+fn code_of(answer: &Answer) -> Option<String> {
+    answer.error_code().map(|code| code.spec().code.to_owned())
 }
 
 /// A simulation answer in its scenario form (control plane), noted for the request log.
-pub fn line(answer: &rds_backup_sim::scenario::Answer) -> Response<Body> {
+pub fn line(answer: &Answer) -> Response<Body> {
     let mut response = with(answer.http_status, JSON, answer.to_line());
-    if answer.http_status != 200 {
-        super::note(&mut response).code = code_of(&answer.body);
-    }
+    super::note(&mut response).code = code_of(answer);
     response
 }
 
@@ -100,30 +113,23 @@ pub fn server(err: &ServerError) -> Response<Body> {
     response
 }
 
-/// A simulation answer on `/`: its body (with a fresh `RequestId`) as JSON, or as XML under
-/// `<ACTIONResponse>` (errors under `<Error>`).
-pub fn answer(format: Format, action: &str, status: u16, body: &str) -> Response<Body> {
-    let json = request_id::replace(body);
-    let root = if status == 200 {
-        xml::response_root(action)
-    } else {
-        xml::ERROR_ROOT.to_owned()
+/// A simulation answer on `/`, with a fresh `RequestId` (spec/emulator.md: unique ids on
+/// `/`): its body as JSON, or as XML under `<ACTIONResponse>` (errors under `<Error>`).
+pub fn answer(format: Format, action: &str, answer: &Answer) -> Response<Body> {
+    let answer = Answer {
+        request_id: request_id::fresh(),
+        ..answer.clone()
     };
-    let code = (status != 200).then(|| code_of(&json)).flatten();
-    let mut response = render(format, &root, status, json);
-    super::note(&mut response).code = code;
+    let mut response = match format {
+        Format::Json => with(answer.http_status, JSON, answer.body_text()),
+        Format::Xml => with(
+            answer.http_status,
+            Format::Xml.content_type(),
+            xml::render_answer(action, &answer),
+        ),
+    };
+    super::note(&mut response).code = code_of(&answer);
     response
-}
-
-fn render(format: Format, root: &str, status: u16, json: String) -> Response<Body> {
-    match format {
-        Format::Json => with(status, JSON, json),
-        Format::Xml => match xml::render(root, &json) {
-            Ok(text) => with(status, Format::Xml.content_type(), text),
-            // Every answer is a JSON object; should one not be, JSON still reaches the SDK.
-            Err(_) => with(status, JSON, json),
-        },
-    }
 }
 
 /// `{"status":"ok"}`.
@@ -136,7 +142,7 @@ pub fn ok() -> Response<Body> {
 pub fn raw(err: &ServerError) -> Vec<u8> {
     let (code, status, message) = err.row();
     let body = ErrorBody {
-        request_id: request_id::fresh(),
+        request_id: request_id::fresh().to_string(),
         host_id: HOST_ID,
         code,
         message: &message,
