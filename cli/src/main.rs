@@ -58,7 +58,7 @@ Examples:
 Examples:
   rds-backup-sim serve
   rds-backup-sim serve --listen 127.0.0.1:0 --clock manual --state-dir ./sim-state")]
-    Serve(rds_backup_sim_emulator::ServeArgs),
+    Serve(serve::ServeArgs),
     /// Drives signed load against a running `serve`; reports requests per second and latency.
     ///
     /// Signed V1 CreateBackup and DescribeBackupTasks requests over keep-alive connections,
@@ -68,7 +68,7 @@ Examples:
 Examples:
   rds-backup-sim load --target 127.0.0.1:8080 --seconds 10
   rds-backup-sim load --connections 8 --instances 50 --seconds 3")]
-    Load(rds_backup_sim_emulator::load::LoadArgs),
+    Load(load::LoadArgs),
     /// Simulates a fleet of instances and their backup clients over simulated days and
     /// reports what the rules answered (docs/simulate.md).
     Simulate(simulate::SimulateArgs),

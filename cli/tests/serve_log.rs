@@ -6,9 +6,10 @@ mod common;
 
 use std::process::Command;
 
+use common::client::HttpClient;
 use common::{spawn, stop, BIN};
-use rds_backup_sim_emulator::client::{HttpClient, Signer};
 use rds_backup_sim_emulator::clock::real_now;
+use rds_backup_sim_emulator::sign_v1::Signer;
 
 const SECRET: &str = "s3cr3t-never-logged";
 

@@ -10,9 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::client::HttpClient;
 use common::spawn_serve;
-use rds_backup_sim_emulator::client::{HttpClient, Signer};
 use rds_backup_sim_emulator::clock::real_now;
+use rds_backup_sim_emulator::sign_v1::Signer;
 
 const INSTANCES: usize = 3000;
 const WRITERS: usize = 8;

@@ -1,5 +1,6 @@
-//! `serve`'s options (spec/emulator.md, "Starting it"), parsed by clap in the CLI and
-//! checked here into a [`ServeConfig`].
+//! `serve`'s options (spec/emulator.md, "Starting it"): [`ServeOptions`] as asked (the
+//! program parses its flags into it), checked here into a [`ServeConfig`], which is what
+//! [`crate::run`] and [`crate::RunningServer::start`] take.
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -12,122 +13,83 @@ use crate::keys::{KeyError, KeyRing};
 use crate::request_log::{LogConfig, LogFormat, LogLevel};
 use crate::sim_clock::ClockMode;
 
-/// The flags of `rds-backup-sim serve`. Every option can also be given by its
-/// `RDS_SIM_*` environment variable (a flag wins over its variable; `--help` names each).
-#[derive(Debug, Clone, clap::Args)]
-pub struct ServeArgs {
-    /// The address to listen on, HOST:PORT (a host name such as localhost:8080 or an
-    /// address); a non-loopback address requires --admin-token.
-    #[arg(
-        long,
-        env = "RDS_SIM_LISTEN",
-        value_name = "HOST:PORT",
-        default_value = "127.0.0.1:8080"
-    )]
+/// `--listen`'s default: loopback, port 8080.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// `--idle-timeout`'s default, seconds.
+pub const DEFAULT_IDLE_TIMEOUT: u64 = 60;
+/// `--max-connections`' default.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// `--request-timeout`'s default, seconds.
+pub const DEFAULT_REQUEST_TIMEOUT: u64 = 30;
+/// `--compact-log-after`'s default, bytes (64 MiB).
+pub const DEFAULT_COMPACT_LOG_AFTER: u64 = 64 << 20;
+
+/// What the server is asked for, before any check: one field per option of
+/// `rds-backup-sim serve` (spec/emulator.md, "Starting it"), with its unit. The program
+/// fills it from its flags and `RDS_SIM_*` variables; [`ServeConfig::try_from`] checks it.
+/// [`Default`] is every option left out.
+///
+/// ```
+/// use rds_backup_sim_emulator::config::{ServeConfig, ServeOptions};
+///
+/// let options = ServeOptions { listen: "127.0.0.1:0".to_owned(), ..ServeOptions::default() };
+/// let config = ServeConfig::try_from(options).expect("loopback, no token needed");
+/// assert!(config.listen.ip().is_loopback());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// `--listen`: HOST:PORT, a host name or an address; a non-loopback address requires
+    /// an admin token.
     pub listen: String,
-    /// Durable state (write-ahead log, lock, settings); without it state lives in memory.
-    #[arg(long, env = "RDS_SIM_STATE_DIR", value_name = "DIR")]
+    /// `--state-dir`: durable state; `None` keeps it in memory.
     pub state_dir: Option<PathBuf>,
-    /// real: simulation time follows the real clock plus what Sim.AdvanceTime added;
-    /// manual: it moves only by Sim.AdvanceTime and At. [default: real]
-    #[arg(long, env = "RDS_SIM_CLOCK", value_enum)]
+    /// `--clock`; `None`: the state directory's, else `real`.
     pub clock: Option<ClockMode>,
-    /// An AccessKey pair the emulator accepts (repeatable; the variable takes a comma
-    /// list). [default: testid:testsecret]
-    #[arg(
-        long = "access-key",
-        env = "RDS_SIM_ACCESS_KEY",
-        value_name = "ID:SECRET",
-        value_delimiter = ',',
-        hide_env_values = true
-    )]
+    /// `--access-key`: `ID:SECRET` pairs; none: `testid:testsecret`.
     pub access_keys: Vec<String>,
-    /// Required of every /_sim/ call as `Authorization: Bearer TOKEN`.
-    #[arg(
-        long,
-        env = "RDS_SIM_ADMIN_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true
-    )]
+    /// `--admin-token`: required of every `/_sim/` call; must not be empty.
     pub admin_token: Option<String>,
-    /// The simulation seed. [default: 0]
-    #[arg(long, env = "RDS_SIM_SEED")]
+    /// `--seed`; `None`: the state directory's, else 0.
     pub seed: Option<u64>,
-    /// Seconds after which an idle connection is closed.
-    #[arg(
-        long,
-        env = "RDS_SIM_IDLE_TIMEOUT",
-        value_name = "SECONDS",
-        default_value_t = 60
-    )]
+    /// `--idle-timeout`, seconds (at least 1).
     pub idle_timeout: u64,
-    /// At most this many connections are open at once; one over answers 503
-    /// Sim.TooManyConnections and is closed.
-    #[arg(
-        long,
-        env = "RDS_SIM_MAX_CONNECTIONS",
-        value_name = "N",
-        default_value_t = 1024
-    )]
+    /// `--max-connections` (at least 1).
     pub max_connections: usize,
-    /// Seconds within which a request's headers and body must arrive, or the connection
-    /// is closed.
-    #[arg(
-        long,
-        env = "RDS_SIM_REQUEST_TIMEOUT",
-        value_name = "SECONDS",
-        default_value_t = 30
-    )]
+    /// `--request-timeout`, seconds (at least 1).
     pub request_timeout: u64,
-    /// With --state-dir: once the log has grown by this many bytes, a snapshot of the
-    /// simulation replaces it (also at every clean stop).
-    #[arg(
-        long,
-        env = "RDS_SIM_COMPACT_LOG_AFTER",
-        value_name = "BYTES",
-        default_value_t = 64 << 20
-    )]
+    /// `--compact-log-after`, bytes.
     pub compact_log_after: u64,
-    /// A JSON Lines file of Sim.PutIdentity lines (docs/scenario-format.md), applied at every
-    /// start.
-    #[arg(long, env = "RDS_SIM_IDENTITIES", value_name = "FILE")]
+    /// `--identities`: a JSON Lines file of `Sim.PutIdentity` lines.
     pub identities: Option<PathBuf>,
-    /// For tests that cannot hold a fixed secret: any AccessKeyId is accepted without
-    /// verifying the signature (a declared one acts as its identity, any other as the
-    /// default account's root). Loopback --listen only.
-    #[arg(
-        long,
-        env = "RDS_SIM_ACCEPT_ANY_KEY",
-        action = clap::ArgAction::SetTrue,
-        value_parser = switch,
-    )]
+    /// `--accept-any-key`: any AccessKeyId, no signature check (loopback only).
     pub accept_any_key: bool,
-    /// The request log on standard error: text (one readable line a request) or json (one
-    /// JSON object a line).
-    #[arg(long, env = "RDS_SIM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    /// `--log-format`.
     pub log_format: LogFormat,
-    /// error, warn, info (one line a request) or debug; without it, RUST_LOG, else info.
-    #[arg(long, env = "RDS_SIM_LOG_LEVEL", value_enum)]
+    /// `--log-level`; `None`: `RUST_LOG`, else `info`.
     pub log_level: Option<LogLevel>,
-    /// Log nothing but errors.
-    #[arg(
-        long,
-        env = "RDS_SIM_QUIET",
-        action = clap::ArgAction::SetTrue,
-        value_parser = switch,
-    )]
+    /// `--quiet`: errors only (wins over `log_level`).
     pub quiet: bool,
 }
 
-/// A switch's variable: `1`, `true`, `yes`, `on` set it; `0`, `false`, `no`, `off` or
-/// empty leave it unset (any case); anything else is refused (spec/emulator.md).
-pub fn switch(value: &str) -> Result<bool, String> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "" | "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(format!(
-            "{value:?} is not a switch value: use 1, true, yes, on, or 0, false, no, off, empty"
-        )),
+impl Default for ServeOptions {
+    fn default() -> ServeOptions {
+        ServeOptions {
+            listen: DEFAULT_LISTEN.to_owned(),
+            state_dir: None,
+            clock: None,
+            access_keys: Vec::new(),
+            admin_token: None,
+            seed: None,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            compact_log_after: DEFAULT_COMPACT_LOG_AFTER,
+            identities: None,
+            accept_any_key: false,
+            log_format: LogFormat::Text,
+            log_level: None,
+            quiet: false,
+        }
     }
 }
 
@@ -163,7 +125,8 @@ pub enum ConfigError {
     Identities(String, std::io::Error),
 }
 
-/// Checked options.
+/// Checked options: every check of [`ServeOptions`] passed, the address resolved, the
+/// identities file read.
 pub struct ServeConfig {
     /// Where to listen (the first address the host resolves to, IPv4 first).
     pub listen: SocketAddr,
@@ -183,27 +146,51 @@ pub struct ServeConfig {
     pub engine: EngineOptions,
 }
 
-impl ServeArgs {
-    /// Checks the flags (reading `--identities`) against the system clock.
-    pub fn into_config(self) -> Result<ServeConfig, ConfigError> {
-        self.into_config_with(Arc::new(SystemClock))
-    }
+impl TryFrom<ServeOptions> for ServeConfig {
+    type Error = ConfigError;
 
-    /// Checks the flags, with an injected real clock.
-    pub fn into_config_with(
-        self,
+    /// [`ServeConfig::check`] against the system clock.
+    fn try_from(options: ServeOptions) -> Result<ServeConfig, ConfigError> {
+        ServeConfig::check(options, Arc::new(SystemClock))
+    }
+}
+
+impl ServeConfig {
+    /// Checks `options` (reading `--identities`), in this order: an empty admin token,
+    /// `--listen` (it must resolve; beyond loopback, `--accept-any-key` is refused and an
+    /// admin token required), the zero timeouts and connection cap, the keys, the
+    /// identities file. `real_clock` is the server's real clock (tests inject one).
+    pub fn check(
+        options: ServeOptions,
         real_clock: Arc<dyn RealClock>,
     ) -> Result<ServeConfig, ConfigError> {
-        if self.admin_token.as_deref() == Some("") {
+        let ServeOptions {
+            listen: listen_flag,
+            state_dir,
+            clock,
+            access_keys,
+            admin_token,
+            seed,
+            idle_timeout,
+            max_connections,
+            request_timeout,
+            compact_log_after,
+            identities,
+            accept_any_key,
+            log_format,
+            log_level,
+            quiet,
+        } = options;
+        if admin_token.as_deref() == Some("") {
             return Err(ConfigError::EmptyToken);
         }
-        let addresses = resolve(&self.listen)?;
+        let addresses = resolve(&listen_flag)?;
         let loopback = addresses.iter().all(|a| a.ip().is_loopback());
-        if !loopback && self.accept_any_key {
-            return Err(ConfigError::OpenAnyKey(self.listen));
+        if !loopback && accept_any_key {
+            return Err(ConfigError::OpenAnyKey(listen_flag));
         }
-        if !loopback && self.admin_token.is_none() {
-            return Err(ConfigError::OpenControlPlane(self.listen));
+        if !loopback && admin_token.is_none() {
+            return Err(ConfigError::OpenControlPlane(listen_flag));
         }
         // `resolve` answers at least one address.
         let listen = addresses
@@ -211,20 +198,20 @@ impl ServeArgs {
             .find(|a| a.is_ipv4())
             .copied()
             .unwrap_or(addresses[0]);
-        if self.idle_timeout == 0 {
+        if idle_timeout == 0 {
             return Err(ConfigError::ZeroIdleTimeout);
         }
-        if self.request_timeout == 0 {
+        if request_timeout == 0 {
             return Err(ConfigError::ZeroRequestTimeout);
         }
-        if self.max_connections == 0 {
+        if max_connections == 0 {
             return Err(ConfigError::ZeroMaxConnections);
         }
-        let mut keys = KeyRing::from_flags(&self.access_keys)?;
-        if self.accept_any_key {
+        let mut keys = KeyRing::from_flags(&access_keys)?;
+        if accept_any_key {
             keys = keys.accepting_any_key();
         }
-        let identities = match &self.identities {
+        let identities = match &identities {
             None => Vec::new(),
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -239,25 +226,25 @@ impl ServeArgs {
         Ok(ServeConfig {
             listen,
             log: LogConfig {
-                format: self.log_format,
-                level: if self.quiet {
+                format: log_format,
+                level: if quiet {
                     Some(LogLevel::Error)
                 } else {
-                    self.log_level
+                    log_level
                 },
             },
-            admin_token: self.admin_token,
+            admin_token,
             keys,
-            idle_timeout: Duration::from_secs(self.idle_timeout),
-            request_timeout: Duration::from_secs(self.request_timeout),
-            max_connections: self.max_connections,
+            idle_timeout: Duration::from_secs(idle_timeout),
+            request_timeout: Duration::from_secs(request_timeout),
+            max_connections,
             engine: EngineOptions {
-                seed: self.seed,
-                clock: self.clock,
-                state_dir: self.state_dir,
+                seed,
+                clock,
+                state_dir,
                 identities,
                 real_clock,
-                compact_after: self.compact_log_after,
+                compact_after: compact_log_after,
             },
         })
     }
@@ -279,27 +266,24 @@ fn resolve(listen: &str) -> Result<Vec<SocketAddr>, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        serve: ServeArgs,
+    fn check(options: ServeOptions) -> Result<ServeConfig, ConfigError> {
+        ServeConfig::try_from(options)
     }
 
-    fn parse(args: &[&str]) -> ServeArgs {
-        Cli::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))
-            .unwrap()
-            .serve
+    fn with(change: impl FnOnce(&mut ServeOptions)) -> ServeOptions {
+        let mut options = ServeOptions::default();
+        change(&mut options);
+        options
     }
 
     #[test]
     fn defaults_are_loopback_port_8080_real_clock_60_seconds() {
-        let a = parse(&[]);
+        let a = ServeOptions::default();
         assert_eq!(a.listen, "127.0.0.1:8080");
         assert_eq!(a.clock, None);
         assert_eq!(a.idle_timeout, 60);
-        let c = a.into_config().unwrap();
+        let c = check(a).unwrap();
         assert_eq!(c.idle_timeout, Duration::from_secs(60));
         assert_eq!(c.request_timeout, Duration::from_secs(30));
         assert_eq!(c.max_connections, 1024);
@@ -308,64 +292,47 @@ mod tests {
 
     #[test]
     fn a_non_loopback_address_requires_an_admin_token() {
-        let err = parse(&["--listen", "0.0.0.0:8080"])
-            .into_config()
+        let err = check(with(|o| o.listen = "0.0.0.0:8080".to_owned()))
             .err()
             .unwrap();
         assert_eq!(
             err.to_string(),
             "--listen 0.0.0.0:8080 is not a loopback address: --admin-token is required (the control plane must never be open beyond the machine)"
         );
-        assert!(parse(&["--listen", "0.0.0.0:8080", "--admin-token", "t"])
-            .into_config()
-            .is_ok());
-        assert!(parse(&["--listen", "[::1]:0"]).into_config().is_ok());
-    }
-
-    #[test]
-    fn switch_values_are_the_specs_in_any_case_and_nothing_else() {
-        for set in ["1", "true", "YES", "On"] {
-            assert_eq!(switch(set), Ok(true), "{set}");
-        }
-        for unset in ["", "0", "False", "no", "OFF"] {
-            assert_eq!(switch(unset), Ok(false), "{unset}");
-        }
-        for bad in ["2", "y", "t", "enabled"] {
-            assert_eq!(
-                switch(bad),
-                Err(format!("{bad:?} is not a switch value: use 1, true, yes, on, or 0, false, no, off, empty")),
-            );
-        }
+        assert!(check(with(|o| {
+            o.listen = "0.0.0.0:8080".to_owned();
+            o.admin_token = Some("t".to_owned());
+        }))
+        .is_ok());
+        assert!(check(with(|o| o.listen = "[::1]:0".to_owned())).is_ok());
     }
 
     #[test]
     fn bad_values_are_refused_with_their_message() {
-        let msg = |args: &[&str]| parse(args).into_config().err().unwrap().to_string();
+        let msg = |options: ServeOptions| check(options).err().unwrap().to_string();
         assert_eq!(
-            msg(&["--admin-token", ""]),
+            msg(with(|o| o.admin_token = Some(String::new()))),
             "--admin-token must not be empty"
         );
         assert_eq!(
-            msg(&["--idle-timeout", "0"]),
+            msg(with(|o| o.idle_timeout = 0)),
             "--idle-timeout must be at least 1 second"
         );
         assert_eq!(
-            msg(&["--request-timeout", "0"]),
+            msg(with(|o| o.request_timeout = 0)),
             "--request-timeout must be at least 1 second"
         );
         assert_eq!(
-            msg(&["--max-connections", "0"]),
+            msg(with(|o| o.max_connections = 0)),
             "--max-connections must be at least 1"
         );
         assert_eq!(
-            msg(&["--access-key", "x"]),
+            msg(with(|o| o.access_keys = vec!["x".to_owned()])),
             "--access-key \"x\" is not ID:SECRET (both non-empty)"
         );
-        assert!(msg(&["--identities", "/nonexistent/ids.jsonl"])
-            .starts_with("cannot read --identities /nonexistent/ids.jsonl: "));
-        let clap_err = Cli::try_parse_from(["serve", "--clock", "fast"])
-            .err()
-            .unwrap();
-        assert_eq!(clap_err.kind(), clap::error::ErrorKind::InvalidValue);
+        assert!(msg(with(
+            |o| o.identities = Some("/nonexistent/ids.jsonl".into())
+        ))
+        .starts_with("cannot read --identities /nonexistent/ids.jsonl: "));
     }
 }

@@ -8,7 +8,7 @@
 //! |---|---|
 //! | [`params`] | query string and form body decoding and merging |
 //! | [`percent`] | the RFC 3986 `percentEncode` both signatures use |
-//! | [`sign_v1`] | signature V1 (HMAC-SHA1) |
+//! | [`sign_v1`] | signature V1 (HMAC-SHA1), and [`sign_v1::Signer`], a request's signed query |
 //! | [`sign_v3`] | signature V3 (`ACS3-HMAC-SHA256`) |
 //! | [`gateway`] | the gateway checks, in the spec's order |
 //! | [`gateway_error`] | the gateway error table |
@@ -21,7 +21,7 @@
 //!
 //! | module | concern |
 //! |---|---|
-//! | [`config`] | `serve`'s flags |
+//! | [`config`] | `serve`'s options as asked ([`ServeOptions`]) and checked ([`ServeConfig`]) |
 //! | [`keys`] | the accepted AccessKeys: start-up root keys, then declared identities |
 //! | [`sim_clock`] | `--clock real|manual` |
 //! | [`engine`] | the simulation behind one lock; apply, log, recover |
@@ -31,8 +31,11 @@
 //! | [`request_log`] | the request log (`tracing`) and the ring behind `/_sim/requests` |
 //! | [`server`] | bind, accept, stop on SIGINT/SIGTERM; `--max-connections` |
 //! | [`open_files`] | raising the open-file limit for `--max-connections` |
-//! | [`client`] | a V1-signing client (tests, the SDK-free load generator) |
-//! | [`load`] | the load generator (`rds-backup-sim load`) |
+//!
+//! The program (`rds-backup-sim serve`, crate `rds-backup-sim-cli`) parses its flags into
+//! [`ServeOptions`]; [`ServeConfig::try_from`] checks them and [`run`] serves. This crate
+//! parses no command line and holds no HTTP client: [`sign_v1::Signer`] builds a signed V1
+//! query that any client sends (the program's load generator and the tests use hyper's).
 //!
 //! No function but [`clock::real_now`] reads the wall clock: every time-dependent check
 //! takes `now`, so tests inject any time and never wait.
@@ -40,7 +43,6 @@
 #![warn(missing_docs)]
 
 pub mod action;
-pub mod client;
 pub mod clock;
 pub mod config;
 pub mod durable;
@@ -49,7 +51,6 @@ pub mod gateway;
 pub mod gateway_error;
 pub mod http;
 pub mod keys;
-pub mod load;
 pub mod nonce;
 pub mod open_files;
 pub mod params;
@@ -62,5 +63,5 @@ pub mod sign_v3;
 pub mod sim_clock;
 pub mod xml;
 
-pub use config::ServeArgs;
+pub use config::{ServeConfig, ServeOptions};
 pub use server::{run, RunningServer, ServeError};

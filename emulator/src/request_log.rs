@@ -34,7 +34,7 @@ static JSON_LINES: AtomicBool = AtomicBool::new(false);
 pub const RING_CAPACITY: usize = 1_000;
 
 /// `--log-format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LogFormat {
     /// One readable line a request.
     #[default]
@@ -44,7 +44,7 @@ pub enum LogFormat {
 }
 
 /// `--log-level`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogLevel {
     /// Errors only (also `--quiet`).
     Error,

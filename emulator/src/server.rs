@@ -12,7 +12,7 @@ use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
-use crate::config::{ConfigError, ServeArgs, ServeConfig};
+use crate::config::ServeConfig;
 use crate::engine::{Engine, StartError};
 use crate::http::bare::BareErrors;
 use crate::http::idle::BODY_DEADLINE;
@@ -27,9 +27,6 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// Why the server did not start, or stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    /// Bad flags.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
     /// The engine did not start.
     #[error(transparent)]
     Start(#[from] StartError),
@@ -231,10 +228,10 @@ async fn connection(
     }
 }
 
-/// `rds-backup-sim serve`: runs until SIGINT or SIGTERM. Prints the start-up line and the
-/// stop line on standard output; the request log goes to standard error.
-pub fn run(args: ServeArgs) -> Result<(), ServeError> {
-    let config = args.into_config()?;
+/// `rds-backup-sim serve`: runs `config` (checked by [`ServeConfig::try_from`]) until
+/// SIGINT or SIGTERM. Prints the start-up line and the stop line on standard output; the
+/// request log goes to standard error.
+pub fn run(config: ServeConfig) -> Result<(), ServeError> {
     // Held until `run` returns: dropping it flushes the log.
     let _log = crate::request_log::init(config.log);
     let runtime = tokio::runtime::Builder::new_multi_thread()

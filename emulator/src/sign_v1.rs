@@ -6,13 +6,16 @@
 //! 4. `Signature = Base64(HMAC-SHA1(key = secret + "&", StringToSign))`.
 //!
 //! Verification decodes the client's Base64 and compares the MACs in constant time
-//! (`Mac::verify_slice`).
+//! (`Mac::verify_slice`). [`Signer`] is the client's side: the full signed query string of
+//! a request, a pure function of its inputs (the load generator and the tests send it with
+//! hyper's client).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha1::Sha1;
 
+use crate::gateway::API_VERSION;
 use crate::params::Params;
 use crate::percent;
 
@@ -59,9 +62,88 @@ pub fn verify(secret: &str, string_to_sign: &str, signature: &str) -> bool {
     mac(secret, string_to_sign).verify_slice(&given).is_ok()
 }
 
+/// Signs V1 requests with one AccessKey (it is not an SDK; tests/sdk/ drives the real ones).
+#[derive(Debug, Clone)]
+pub struct Signer {
+    /// The AccessKeyId.
+    pub key_id: String,
+    /// The secret.
+    pub secret: String,
+}
+
+impl Signer {
+    /// A signer for `key_id` / `secret`.
+    pub fn new(key_id: &str, secret: &str) -> Signer {
+        Signer {
+            key_id: key_id.to_owned(),
+            secret: secret.to_owned(),
+        }
+    }
+
+    /// The query string (without `?`) of `action` with `params`, signed for `method`, with
+    /// the common parameters `Format=JSON`, `Version`, `SignatureMethod`,
+    /// `SignatureVersion`, `SignatureNonce=nonce` and `Timestamp=timestamp`.
+    pub fn v1_query(
+        &self,
+        method: &str,
+        action: &str,
+        params: &[(&str, &str)],
+        nonce: &str,
+        timestamp: &str,
+    ) -> String {
+        let mut p = Params::default();
+        p.insert("Action", action);
+        p.insert("Version", API_VERSION);
+        p.insert("Format", "JSON");
+        p.insert("AccessKeyId", self.key_id.as_str());
+        p.insert("SignatureMethod", "HMAC-SHA1");
+        p.insert("SignatureVersion", "1.0");
+        p.insert("SignatureNonce", nonce);
+        p.insert("Timestamp", timestamp);
+        for (name, value) in params {
+            p.insert(*name, *value);
+        }
+        let signature = sign(&self.secret, &string_to_sign(method, &p));
+        p.insert(SIGNATURE_PARAM, signature);
+        let mut out = String::new();
+        for (i, (name, value)) in p.iter().enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            out.push_str(&percent::encode(name));
+            out.push('=');
+            out.push_str(&percent::encode(value));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gateway::{self, DecodedRequest};
+    use http::HeaderMap;
+
+    #[test]
+    fn the_signers_query_passes_the_gateway() {
+        let signer = Signer::new("testid", "testsecret");
+        let query = signer.v1_query(
+            "GET",
+            "CreateBackup",
+            &[("DBInstanceId", "rm-a"), ("DBName", "db1,db 2")],
+            "n-1",
+            "2026-01-01T00:00:00Z",
+        );
+        let headers = HeaderMap::new();
+        let decoded = DecodedRequest::decode("GET", query.as_bytes(), &headers, b"").unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:05:00Z")
+            .unwrap()
+            .to_utc();
+        let keys: &[(&str, &str)] = &[("testid", "testsecret")];
+        let verified = gateway::verify(&decoded, keys, now).unwrap();
+        assert_eq!(verified.params.get("DBName"), Some("db1,db 2"));
+        assert_eq!(verified.nonce, "n-1");
+    }
 
     /// Notes section 8.2, the test vector.
     fn notes_params() -> Params {

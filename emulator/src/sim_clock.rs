@@ -18,7 +18,7 @@ use rds_backup_sim::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// How simulation time moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClockMode {
     /// Real time plus a forward offset.

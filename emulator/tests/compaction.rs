@@ -6,8 +6,8 @@ mod common;
 
 use std::path::Path;
 
+use common::client::HttpClient;
 use common::{assert_restarts_to, start, temp_dir, text, TestServer};
-use rds_backup_sim_emulator::client::HttpClient;
 
 fn changes(s: &TestServer, c: &mut HttpClient, instance: &str, n: usize) {
     s.create_instance(c, instance);

@@ -33,12 +33,7 @@ fn api_requests(s: &TestServer) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn assert_error(
-    r: &rds_backup_sim_emulator::client::HttpResponse,
-    status: u16,
-    code: &str,
-    message: &str,
-) {
+fn assert_error(r: &common::client::HttpResponse, status: u16, code: &str, message: &str) {
     assert_eq!(r.status, status, "{}", text(r));
     let body = r.json();
     assert_eq!(body["Code"], code, "{}", text(r));
@@ -108,7 +103,7 @@ fn the_access_key_filter_matches_the_start_up_key_the_request_was_signed_with() 
         &mut c,
         r#"{"Action":"Sim.InjectFault","Fault":"Throttling","Target":"*","AccessKeyId":"testid","Times":1}"#,
     );
-    let other = rds_backup_sim_emulator::client::Signer::new("otherid", "othersecret");
+    let other = rds_backup_sim_emulator::sign_v1::Signer::new("otherid", "othersecret");
     let by_other = s.v1_as(
         &mut c,
         &other,

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{start, text, try_start};
-use rds_backup_sim_emulator::client::Signer;
+use rds_backup_sim_emulator::sign_v1::Signer;
 
 fn requests(s: &common::TestServer, query: &str) -> Vec<serde_json::Value> {
     let mut c = s.client();
@@ -26,9 +26,9 @@ fn requests(s: &common::TestServer, query: &str) -> Vec<serde_json::Value> {
 /// A V3 `DescribeBackupTasks` signed by `signer` for an empty body, sent with another body.
 fn v3_with_a_body_not_hashed(
     s: &common::TestServer,
-    c: &mut rds_backup_sim_emulator::client::HttpClient,
+    c: &mut common::client::HttpClient,
     signer: &Signer,
-) -> rds_backup_sim_emulator::client::HttpResponse {
+) -> common::client::HttpResponse {
     let query = [("DBInstanceId", "rm-a")];
     let (target, headers) =
         common::v3_request_as(s, signer, "DescribeBackupTasks", &query, "n-body");

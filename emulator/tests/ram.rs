@@ -15,12 +15,12 @@ use common::ram::{
 };
 use common::{at, start, temp_dir, text, try_start, T0};
 use http::HeaderMap;
-use rds_backup_sim_emulator::client::Signer;
 use rds_backup_sim_emulator::clock::TestClock;
 use rds_backup_sim_emulator::engine::{Engine, EngineError, EngineOptions};
 use rds_backup_sim_emulator::gateway::{self, DecodedRequest};
 use rds_backup_sim_emulator::gateway_error::GatewayError;
 use rds_backup_sim_emulator::keys::KeyRing;
+use rds_backup_sim_emulator::sign_v1::Signer;
 use rds_backup_sim_emulator::sim_clock::ClockMode;
 use serde_json::json;
 

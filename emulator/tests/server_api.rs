@@ -161,7 +161,7 @@ fn gateway_errors_answer_in_the_tables_order_with_exact_codes() {
         (404, Some("InvalidAction.NotFound"))
     );
     // Unknown key.
-    let other = rds_backup_sim_emulator::client::Signer::new("nobody", "x");
+    let other = rds_backup_sim_emulator::sign_v1::Signer::new("nobody", "x");
     let r = c
         .v1(
             &other,
@@ -178,7 +178,7 @@ fn gateway_errors_answer_in_the_tables_order_with_exact_codes() {
     );
     assert_eq!(r.json()["Message"], "Specified access key is not found.");
     // Wrong secret: the server's string to sign follows the only colon.
-    let wrong = rds_backup_sim_emulator::client::Signer::new("testid", "nope");
+    let wrong = rds_backup_sim_emulator::sign_v1::Signer::new("testid", "nope");
     let r = c
         .v1(
             &wrong,
@@ -291,7 +291,7 @@ fn the_timestamp_window_is_15_minutes_either_way_on_the_injected_clock() {
 fn a_nonce_is_refused_for_15_minutes_then_accepted_again() {
     let s = start(&["--clock", "manual"]);
     let mut c = s.client();
-    let send = |c: &mut rds_backup_sim_emulator::client::HttpClient| {
+    let send = |c: &mut common::client::HttpClient| {
         c.v1(
             &s.signer,
             "POST",

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::ram::{assert_error, create_instance, policy, put_user, ACCOUNT_A};
 use common::{start, temp_dir, text};
-use rds_backup_sim_emulator::client::Signer;
+use rds_backup_sim_emulator::sign_v1::Signer;
 
 /// Sends `raw`, half-closes the write side, and reads everything the server sends back.
 fn send_then_half_close(addr: SocketAddr, raw: &[u8]) -> String {

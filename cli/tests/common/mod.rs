@@ -1,6 +1,10 @@
 //! The real `rds-backup-sim` binary as a server, for the tests that run it.
 #![allow(dead_code)] // each test binary uses part of it
 
+/// The tests' HTTP client on hyper, the one the emulator's tests use.
+#[path = "../../../emulator/tests/common/client.rs"]
+pub mod client;
+
 use std::io::Read as _;
 use std::net::SocketAddr;
 use std::process::{Child, Command, Output, Stdio};

@@ -1,7 +1,9 @@
 //! The in-process server every emulator test talks to over real TCP, with a test clock.
 #![allow(dead_code)] // each test binary uses part of it
 
+pub mod client;
 pub mod ram;
+pub mod raw;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,21 +11,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use clap::Parser;
+use client::{HttpClient, HttpResponse};
 use http::{HeaderMap, HeaderName, HeaderValue};
-use rds_backup_sim_emulator::client::{HttpClient, HttpResponse, Signer};
 use rds_backup_sim_emulator::clock::{RealClock, TestClock};
 use rds_backup_sim_emulator::params::Params;
-use rds_backup_sim_emulator::{percent, sign_v3, RunningServer, ServeArgs};
+use rds_backup_sim_emulator::request_log::LogFormat;
+use rds_backup_sim_emulator::sign_v1::Signer;
+use rds_backup_sim_emulator::sim_clock::ClockMode;
+use rds_backup_sim_emulator::{percent, sign_v3, RunningServer, ServeConfig, ServeOptions};
 
 /// Where the test clock starts.
 pub const T0: &str = "2026-03-01T00:00:00Z";
-
-#[derive(Parser)]
-struct Cli {
-    #[command(flatten)]
-    serve: ServeArgs,
-}
 
 /// A running server on its own runtime, plus what a client needs.
 pub struct TestServer {
@@ -39,18 +37,50 @@ pub fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
-/// `serve` flags (after `serve`); `--listen 127.0.0.1:0` is added unless `flags` has one.
-pub fn args(flags: &[&str]) -> ServeArgs {
-    let listen: &[&str] = if flags.contains(&"--listen") {
-        &[]
-    } else {
-        &["--listen", "127.0.0.1:0"]
+/// The options `serve` `flags` ask for (the program's flag names, each but the switches
+/// followed by its value); `--listen 127.0.0.1:0` unless `flags` has one.
+pub fn options(flags: &[&str]) -> ServeOptions {
+    let mut o = ServeOptions {
+        listen: "127.0.0.1:0".to_owned(),
+        ..ServeOptions::default()
     };
-    let all = ["serve"]
-        .into_iter()
-        .chain(listen.iter().copied())
-        .chain(flags.iter().copied());
-    Cli::try_parse_from(all).unwrap().serve
+    let mut flags = flags.iter().copied();
+    while let Some(flag) = flags.next() {
+        match flag {
+            "--accept-any-key" => o.accept_any_key = true,
+            "--quiet" => o.quiet = true,
+            _ => {
+                let value = flags
+                    .next()
+                    .unwrap_or_else(|| panic!("{flag} takes a value"));
+                let number = || value.parse().unwrap_or_else(|_| panic!("{flag} {value}"));
+                match flag {
+                    "--listen" => o.listen = value.to_owned(),
+                    "--state-dir" => o.state_dir = Some(value.into()),
+                    "--clock" => {
+                        o.clock = Some(match value {
+                            "real" => ClockMode::Real,
+                            "manual" => ClockMode::Manual,
+                            _ => panic!("--clock {value}"),
+                        })
+                    }
+                    "--access-key" => o.access_keys.push(value.to_owned()),
+                    "--admin-token" => o.admin_token = Some(value.to_owned()),
+                    "--seed" => o.seed = Some(number()),
+                    "--idle-timeout" => o.idle_timeout = number(),
+                    "--max-connections" => {
+                        o.max_connections = value.parse().unwrap_or_else(|_| panic!("{value}"))
+                    }
+                    "--request-timeout" => o.request_timeout = number(),
+                    "--compact-log-after" => o.compact_log_after = number(),
+                    "--identities" => o.identities = Some(value.into()),
+                    "--log-format" if value == "json" => o.log_format = LogFormat::Json,
+                    _ => panic!("the tests do not use {flag} {value}"),
+                }
+            }
+        }
+    }
+    o
 }
 
 /// Starts a server with `flags`, its real clock a test clock at [`T0`]; the error text if
@@ -65,8 +95,7 @@ pub fn try_start_with_clock(flags: &[&str], clock: Arc<TestClock>) -> Result<Tes
         .enable_all()
         .build()
         .unwrap();
-    let config = args(flags)
-        .into_config_with(clock.clone() as Arc<dyn RealClock>)
+    let config = ServeConfig::check(options(flags), clock.clone() as Arc<dyn RealClock>)
         .map_err(|e| e.to_string())?;
     let server = runtime
         .block_on(RunningServer::start(config))

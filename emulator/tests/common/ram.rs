@@ -1,6 +1,8 @@
 //! RAM helpers (spec/ram.md): identity lines and the exact answers the emulator gives.
 
-use rds_backup_sim_emulator::client::{HttpClient, HttpResponse, Signer};
+use rds_backup_sim_emulator::sign_v1::Signer;
+
+use super::client::{HttpClient, HttpResponse};
 use serde_json::{json, Value};
 
 use super::{start, text, TestServer};

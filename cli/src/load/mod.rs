@@ -1,14 +1,19 @@
-//! `rds-backup-sim load`: the emulator's load generator (`rds_backup_sim_emulator::load`
-//! does the work; docs/performance.md, "Emulator load"); this module prints its report.
+//! `rds-backup-sim load`: the load generator (docs/performance.md, "Emulator load"):
+//! `args.rs` its flags, `generator.rs` the requests and the measures; this module prints
+//! the report.
 
-use rds_backup_sim_emulator::load::{self, LoadArgs, LoadReport};
+mod args;
+mod generator;
+
+pub use args::LoadArgs;
+use generator::LoadReport;
 
 use crate::text::thousands;
 
 /// Runs the load and prints its report on standard output; fails when a request met a
 /// transport error.
 pub fn run(args: LoadArgs) -> anyhow::Result<()> {
-    let report = load::run_blocking(args)?;
+    let report = generator::run_blocking(args)?;
     print!("{}", table(&report));
     if report.errors > 0 {
         anyhow::bail!("{} transport errors", thousands(report.errors));

@@ -7,7 +7,8 @@
 //! time, alternately `CreateBackup` and `DescribeBackupTasks` on a rotating instance; a
 //! `CreateBackup` on an instance whose job is running answers `BackupJobExists`, a full
 //! request all the same (gateway, signature, nonce, lock, log). Every request is signed
-//! here, with a fresh nonce and the current timestamp.
+//! with the emulator's [`Signer`], with a fresh nonce and the current timestamp, and sent
+//! with hyper's HTTP/1.1 client.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -18,34 +19,10 @@ use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::client::Signer;
-use crate::clock::{monotonic_now, real_now};
+use rds_backup_sim_emulator::clock::{monotonic_now, real_now};
+use rds_backup_sim_emulator::sign_v1::Signer;
 
-/// The flags of `rds-backup-sim load`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct LoadArgs {
-    /// The server's address.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub target: SocketAddr,
-    /// Concurrent keep-alive connections.
-    #[arg(long, default_value_t = 64)]
-    pub connections: usize,
-    /// Seconds to run.
-    #[arg(long, default_value_t = 10)]
-    pub seconds: u64,
-    /// Instances to spread the requests over.
-    #[arg(long, default_value_t = 200)]
-    pub instances: usize,
-    /// The AccessKey to sign with.
-    #[arg(long, default_value = "testid:testsecret", value_name = "ID:SECRET")]
-    pub access_key: String,
-    /// The control plane's admin token, if the server has one.
-    #[arg(long)]
-    pub admin_token: Option<String>,
-    /// Worker threads of the generator's runtime.
-    #[arg(long, default_value_t = 1)]
-    pub threads: usize,
-}
+use super::args::LoadArgs;
 
 /// What a run measured.
 #[derive(Debug, Clone, PartialEq)]
@@ -276,7 +253,7 @@ pub async fn run(args: LoadArgs) -> Result<LoadReport, LoadError> {
         .split_once(':')
         .ok_or(LoadError::AccessKey)?;
     let signer = Signer::new(id, secret);
-    let run = crate::request_id::fresh().to_string()[..8].to_ascii_lowercase();
+    let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
     setup(&args, &run).await?;
     let started = monotonic_now();
     let stop_at = started + Duration::from_secs(args.seconds);
