@@ -367,7 +367,7 @@ fn at_and_expect_are_not_handed_to_the_action() {
 
 #[test]
 fn every_served_action_is_known() {
-    for action in ApiAction::ALL {
+    for &action in ApiAction::ALL {
         let ok = v1(&with(&v1_base(), "Action", action.as_str()))
             .once(at(T0))
             .unwrap();
