@@ -184,20 +184,7 @@ impl ServeConfig {
         if admin_token.as_deref() == Some("") {
             return Err(ConfigError::EmptyToken);
         }
-        let addresses = resolve(&listen_flag)?;
-        let loopback = addresses.iter().all(|a| a.ip().is_loopback());
-        if !loopback && accept_any_key {
-            return Err(ConfigError::OpenAnyKey(listen_flag));
-        }
-        if !loopback && admin_token.is_none() {
-            return Err(ConfigError::OpenControlPlane(listen_flag));
-        }
-        // `resolve` answers at least one address.
-        let listen = addresses
-            .iter()
-            .find(|a| a.is_ipv4())
-            .copied()
-            .unwrap_or(addresses[0]);
+        let listen = listen_address(listen_flag, accept_any_key, admin_token.is_some())?;
         if idle_timeout == 0 {
             return Err(ConfigError::ZeroIdleTimeout);
         }
@@ -213,15 +200,7 @@ impl ServeConfig {
         }
         let identities = match &identities {
             None => Vec::new(),
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| ConfigError::Identities(path.display().to_string(), e))?;
-                text.strip_prefix('\u{feff}')
-                    .unwrap_or(&text)
-                    .lines()
-                    .map(str::to_owned)
-                    .collect()
-            }
+            Some(path) => identity_lines(path)?,
         };
         Ok(ServeConfig {
             listen,
@@ -248,6 +227,41 @@ impl ServeConfig {
             },
         })
     }
+}
+
+/// The address to bind for `--listen`: its first IPv4 address, else its first. Beyond
+/// loopback, `--accept-any-key` is refused and an admin token required.
+fn listen_address(
+    listen: String,
+    accept_any_key: bool,
+    has_token: bool,
+) -> Result<SocketAddr, ConfigError> {
+    let addresses = resolve(&listen)?;
+    let loopback = addresses.iter().all(|a| a.ip().is_loopback());
+    if !loopback && accept_any_key {
+        return Err(ConfigError::OpenAnyKey(listen));
+    }
+    if !loopback && !has_token {
+        return Err(ConfigError::OpenControlPlane(listen));
+    }
+    // `resolve` answers at least one address.
+    Ok(addresses
+        .iter()
+        .find(|a| a.is_ipv4())
+        .copied()
+        .unwrap_or(addresses[0]))
+}
+
+/// The lines of the `--identities` file, without a leading byte-order mark.
+fn identity_lines(path: &std::path::Path) -> Result<Vec<String>, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::Identities(path.display().to_string(), e))?;
+    Ok(text
+        .strip_prefix('\u{feff}')
+        .unwrap_or(&text)
+        .lines()
+        .map(str::to_owned)
+        .collect())
 }
 
 /// Every address `listen` (HOST:PORT) resolves to; at least one.

@@ -13,6 +13,7 @@ use std::ops::Range;
 use crate::error::ErrorCode;
 use crate::error::WireError;
 use crate::faults::RequestFault;
+use crate::ids::BackupJobId;
 use crate::ops::create_backup::CreateBackupError;
 use crate::policy::RetentionDays;
 use crate::settings::Settings;
@@ -239,21 +240,9 @@ fn run_instance_in<M: ClientMix>(
             continue;
         }
         let mut outcome = sim.create_backup(&request.as_request(id), request.at);
-        match &outcome {
-            Ok(_) => {
-                tally.accept(request_day);
-                if failures.chance(settings.failure_per_mille) {
-                    pending_failure = halfway_through_active_job(sim, id);
-                }
-            }
-            Err(error) => {
-                let code = error.error_code();
-                let first = code == ErrorCode::ExceededBackupTimes && limit_day != request_day;
-                if first {
-                    limit_day = request_day;
-                }
-                tally.reject(request_day, code, first);
-            }
+        count(tally, request_day, &outcome, &mut limit_day);
+        if outcome.is_ok() && failures.chance(settings.failure_per_mille) {
+            pending_failure = halfway_through_active_job(sim, id);
         }
         if fault == Some(DrawnFault::LostAnswer) {
             tally.lose_answer(request_day);
@@ -262,6 +251,27 @@ fn run_instance_in<M: ClientMix>(
         client.on_answer(request, &outcome);
     }
     finish_instance(sim, id, engine, end, pending_failure, tally);
+}
+
+/// Counts one decision on `day`; a quota refusal is the day's first when `limit_day` is
+/// another day (it becomes this one).
+fn count(
+    tally: &mut Tally,
+    day: usize,
+    outcome: &Result<BackupJobId, CreateBackupError>,
+    limit_day: &mut usize,
+) {
+    match outcome {
+        Ok(_) => tally.accept(day),
+        Err(error) => {
+            let code = error.error_code();
+            let first = code == ErrorCode::ExceededBackupTimes && *limit_day != day;
+            if first {
+                *limit_day = day;
+            }
+            tally.reject(day, code, first);
+        }
+    }
 }
 
 /// Makes `sim` a fresh simulation holding instance `index` alone; its id and engine, or

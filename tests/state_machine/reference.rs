@@ -873,121 +873,34 @@ impl Model {
         p: &rds_backup_sim::testing::CreateBackupParams,
         now: i64,
     ) -> (u16, Value) {
-        let Some(id) = present(&p.db_instance_id) else {
-            return row(MISSING_ID);
+        let parsed = match parse_create(p) {
+            Ok(parsed) => parsed,
+            Err(refusal) => return refusal,
         };
-        let method = match present(&p.backup_method) {
-            None => BackupMethod::Physical,
-            Some("Logical") => BackupMethod::Logical,
-            Some("Physical") => BackupMethod::Physical,
-            Some("Snapshot") => BackupMethod::Snapshot,
-            Some(_) => return row(BAD_METHOD),
-        };
-        let full_requested = match present(&p.backup_type) {
-            None | Some("Auto") => false,
-            Some("FullBackup") => true,
-            Some(_) => return row(BAD_TYPE),
-        };
-        let db_strategy = match present(&p.backup_strategy) {
-            None | Some("instance") => false,
-            Some("db") => true,
-            Some(_) => {
-                return error(
-                    "Parameters.Invalid",
-                    400,
-                    "Parameter error, please check the parameters.",
-                )
-            }
-        };
-        let names: Option<Vec<&str>> = present(&p.db_name).map(|n| n.split(',').collect());
-        if let Some(names) = &names {
-            if !names.iter().all(|n| db_param_ok(n)) {
-                return error(
-                    "InvalidDBName.Format",
-                    400,
-                    "Specified DB name is not valid.",
-                );
-            }
-        }
-        let Some(i) = self.instance(id) else {
+        let Some(i) = self.instance(parsed.id) else {
             return error(
                 "InvalidDBInstanceName.NotFound",
                 404,
                 "The database instance does not exist.",
             );
         };
-        let inst = &self.instances[i];
-        if inst.kind == InstanceKind::Readonly {
-            return row(READ_ONLY);
-        }
-        if inst.kind == InstanceKind::Temp {
-            return error(
-                "IncorrectDBInstanceType",
-                403,
-                "Current DB instance engine and type does not support operations.",
-            );
-        }
-        if inst.status != InstanceStatus::Running {
-            return error(
-                "IncorrectDBInstanceState",
-                403,
-                "Current DB instance state does not support this operation.",
-            );
-        }
-        if inst.lock != LockMode::Unlock {
-            return error(
-                "IncorrectDBInstanceLockMode.ValueNotSupported",
-                400,
-                "The Current DB instance lock mode does not support this operation.",
-            );
-        }
-        let Some(recorded) = supported(inst.engine, inst.storage, method) else {
-            return row(BAD_METHOD);
+        let recorded = match check_instance(&self.instances[i], &parsed) {
+            Ok(recorded) => recorded,
+            Err(refusal) => return refusal,
         };
-        let running = |name: &str| {
-            inst.databases
-                .iter()
-                .any(|(n, s)| n == name && *s == DbStatus::Running)
-        };
-        if method == BackupMethod::Logical
-            && !inst.databases.iter().any(|(_, s)| *s == DbStatus::Running)
-        {
-            return row(BAD_METHOD);
-        }
-        let takes_effect = db_strategy
-            && matches!(
-                (inst.engine, method),
-                (Engine::MySql, BackupMethod::Logical)
-                    | (Engine::SqlServer, BackupMethod::Physical)
-            );
-        if takes_effect && inst.engine == Engine::SqlServer && !full_requested {
-            return row(BAD_TYPE);
-        }
-        if takes_effect {
-            let Some(names) = &names else {
-                return row(MISSING_ID);
-            };
-            if !names.iter().all(|n| running(n)) {
-                return error(
-                    "InvalidDB.NotFound",
-                    404,
-                    "Specified db does not exist or DB status does not support this operation.",
-                );
-            }
-        }
-        if self.active_job(id).is_some() {
+        if self.active_job(parsed.id).is_some() {
             return error(
                 "BackupJobExists",
                 400,
                 "A backup job already exists in the specified DB instance.",
             );
         }
-        if self.quota_used(id, now) >= self.settings.limit as usize {
+        if self.quota_used(parsed.id, now) >= self.settings.limit as usize {
             return error("Exceeded.BackupTimes", 403, "The backup times exceeds.");
         }
-        let backup_type = if inst.engine == Engine::SqlServer
-            && method == BackupMethod::Physical
-            && !full_requested
+        let backup_type = if self.instances[i].engine == Engine::SqlServer
+            && parsed.method == BackupMethod::Physical
+            && !parsed.full_requested
         {
             self.sql_server_auto_type(i, now)
         } else {
@@ -1126,80 +1039,44 @@ impl Model {
         if self.instance(id).is_none() {
             return row(NOT_FOUND);
         }
-        let time = |t: &Option<TimeParam>| -> Result<Option<i64>, ()> {
-            match t {
-                None | Some(TimeParam::Literal("")) => Ok(None),
-                Some(TimeParam::Minute(ms)) => Ok(Some(*ms)),
-                Some(TimeParam::Literal(_)) => Err(()),
-            }
+        let query = match backups_query(
+            [start, end],
+            [*page_number, *page_size],
+            [*status, *mode, *backup_type],
+        ) {
+            Ok(query) => query,
+            Err(refusal) => return refusal,
         };
-        let Ok(start) = time(start) else {
-            return error(
-                "InvalidStartTime.Format",
-                400,
-                "Specified start time is not valid.",
-            );
-        };
-        let Ok(end) = time(end) else {
-            return error(
-                "InvalidEndTime.Format",
-                400,
-                "Specified end time is not valid.",
-            );
-        };
-        if let (Some(s), Some(e)) = (start, end) {
-            if e <= s {
-                return error(
-                    "InvalidParameterCombination",
-                    400,
-                    "The end time must be greater than the start time",
-                );
-            }
+        let sets = self.matching_sets(id, set, &query);
+        let total = sets.len();
+        let page: Vec<usize> = sets
+            .into_iter()
+            .skip((query.number - 1) * query.size)
+            .take(query.size)
+            .collect();
+        let mut items = Vec::new();
+        for j in &page {
+            items.extend(self.set_item(id, *j));
         }
-        let number: usize = match present_str(*page_number) {
-            None => 1,
-            Some(n) => match n.parse::<u32>() {
-                Ok(v) if v >= 1 && n.chars().all(|c| c.is_ascii_digit()) => v as usize,
-                _ => {
-                    return error(
-                        "InvalidPageNumbers.Malformed",
-                        400,
-                        "Specified page number is not valid.",
-                    )
-                }
-            },
-        };
-        let size: usize = match present_str(*page_size) {
-            None => 30,
-            Some("30") => 30,
-            Some("50") => 50,
-            Some("100") => 100,
-            Some(_) => {
-                return error(
-                    "InvalidMaxRecordsPerPage.Malformed",
-                    403,
-                    "Specified record number is not valid.",
-                )
-            }
-        };
-        let status = match present_str(*status) {
-            None => None,
-            Some("Success") => Some(SetStatus::Success),
-            Some("Failed") => Some(SetStatus::Failed),
-            Some(_) => return row(BAD_FILTER),
-        };
-        let mode = match present_str(*mode) {
-            None => None,
-            Some("Manual") => Some(BackupMode::Manual),
-            Some("Automated") => Some(BackupMode::Automated),
-            Some(_) => return row(BAD_FILTER),
-        };
-        let backup_type = match present_str(*backup_type) {
-            None => None,
-            Some("FullBackup") => Some(BackupType::FullBackup),
-            Some("IncrementalBackup") => Some(BackupType::IncrementalBackup),
-            Some(_) => return row(BAD_FILTER),
-        };
+        Self::ok(json!({
+            "Items": {"Backup": items},
+            "TotalRecordCount": total.to_string(),
+            "PageNumber": query.number.to_string(),
+            "PageRecordCount": page.len().to_string(),
+        }))
+    }
+
+    /// The instance's kept sets that `query` selects, newest first (equal start times: the
+    /// later job, the larger id, first).
+    fn matching_sets(&self, id: &str, set: &Option<IdRef>, query: &BackupsQuery) -> Vec<usize> {
+        let BackupsQuery {
+            start,
+            end,
+            status,
+            mode,
+            backup_type,
+            ..
+        } = *query;
         let mut sets: Vec<usize> = (0..self.jobs.len())
             .filter(|&j| {
                 let job = &self.jobs[j];
@@ -1229,38 +1106,26 @@ impl Model {
                 .cmp(&self.jobs[*a].started)
                 .then(b.cmp(a))
         });
-        let total = sets.len();
-        let page: Vec<usize> = sets
-            .into_iter()
-            .skip((number - 1) * size)
-            .take(size)
-            .collect();
-        let mut items = Vec::new();
-        for j in &page {
-            let marker = self.set_marker(*j);
-            let job = &self.jobs[*j];
-            let Some((ended, outcome, seed, dbs)) = job.end else {
-                continue;
-            };
-            items.push(json!({
-                "BackupId": marker,
-                "DBInstanceId": id,
-                "BackupStatus": outcome.as_str(),
-                "BackupStartTime": fmt_seconds(job.started),
-                "BackupEndTime": fmt_seconds(ended),
-                "BackupType": job.backup_type.as_str(),
-                "BackupMode": job.mode.as_str(),
-                "BackupMethod": job.method.as_str(),
-                "BackupInitiator": if job.mode == BackupMode::Manual { "User" } else { "System" },
-                "BackupSize": {"$size": [j, seed, dbs]},
-                "StoreStatus": "Enabled",
-            }));
-        }
-        Self::ok(json!({
-            "Items": {"Backup": items},
-            "TotalRecordCount": total.to_string(),
-            "PageNumber": number.to_string(),
-            "PageRecordCount": page.len().to_string(),
+        sets
+    }
+
+    /// One set as `DescribeBackups` lists it.
+    fn set_item(&mut self, id: &str, j: usize) -> Option<Value> {
+        let marker = self.set_marker(j);
+        let job = &self.jobs[j];
+        let (ended, outcome, seed, dbs) = job.end?;
+        Some(json!({
+            "BackupId": marker,
+            "DBInstanceId": id,
+            "BackupStatus": outcome.as_str(),
+            "BackupStartTime": fmt_seconds(job.started),
+            "BackupEndTime": fmt_seconds(ended),
+            "BackupType": job.backup_type.as_str(),
+            "BackupMode": job.mode.as_str(),
+            "BackupMethod": job.method.as_str(),
+            "BackupInitiator": if job.mode == BackupMode::Manual { "User" } else { "System" },
+            "BackupSize": {"$size": [j, seed, dbs]},
+            "StoreStatus": "Enabled",
         }))
     }
 
@@ -1382,4 +1247,228 @@ impl ReferenceStateMachine for Reference {
         state.step(step);
         state
     }
+}
+
+/// A `CreateBackup` request's parameters, checked (CB-1 … CB-5).
+struct CreateParsed<'a> {
+    id: &'a str,
+    method: BackupMethod,
+    full_requested: bool,
+    db_strategy: bool,
+    names: Option<Vec<&'a str>>,
+}
+
+/// CB-1 … CB-5: the parameters alone.
+fn parse_create(
+    p: &rds_backup_sim::testing::CreateBackupParams,
+) -> Result<CreateParsed<'_>, (u16, Value)> {
+    let Some(id) = present(&p.db_instance_id) else {
+        return Err(row(MISSING_ID));
+    };
+    let method = match present(&p.backup_method) {
+        None => BackupMethod::Physical,
+        Some("Logical") => BackupMethod::Logical,
+        Some("Physical") => BackupMethod::Physical,
+        Some("Snapshot") => BackupMethod::Snapshot,
+        Some(_) => return Err(row(BAD_METHOD)),
+    };
+    let full_requested = match present(&p.backup_type) {
+        None | Some("Auto") => false,
+        Some("FullBackup") => true,
+        Some(_) => return Err(row(BAD_TYPE)),
+    };
+    let db_strategy = match present(&p.backup_strategy) {
+        None | Some("instance") => false,
+        Some("db") => true,
+        Some(_) => {
+            return Err(error(
+                "Parameters.Invalid",
+                400,
+                "Parameter error, please check the parameters.",
+            ))
+        }
+    };
+    let names: Option<Vec<&str>> = present(&p.db_name).map(|n| n.split(',').collect());
+    if let Some(names) = &names {
+        if !names.iter().all(|n| db_param_ok(n)) {
+            return Err(error(
+                "InvalidDBName.Format",
+                400,
+                "Specified DB name is not valid.",
+            ));
+        }
+    }
+    Ok(CreateParsed {
+        id,
+        method,
+        full_requested,
+        db_strategy,
+        names,
+    })
+}
+
+/// CB-7 … CB-15: the instance's kind, state, lock, engine and databases; the method
+/// recorded when they pass.
+fn check_instance(inst: &Instance, p: &CreateParsed<'_>) -> Result<BackupMethod, (u16, Value)> {
+    if inst.kind == InstanceKind::Readonly {
+        return Err(row(READ_ONLY));
+    }
+    if inst.kind == InstanceKind::Temp {
+        return Err(error(
+            "IncorrectDBInstanceType",
+            403,
+            "Current DB instance engine and type does not support operations.",
+        ));
+    }
+    if inst.status != InstanceStatus::Running {
+        return Err(error(
+            "IncorrectDBInstanceState",
+            403,
+            "Current DB instance state does not support this operation.",
+        ));
+    }
+    if inst.lock != LockMode::Unlock {
+        return Err(error(
+            "IncorrectDBInstanceLockMode.ValueNotSupported",
+            400,
+            "The Current DB instance lock mode does not support this operation.",
+        ));
+    }
+    let method = p.method;
+    let Some(recorded) = supported(inst.engine, inst.storage, method) else {
+        return Err(row(BAD_METHOD));
+    };
+    let running = |name: &str| {
+        inst.databases
+            .iter()
+            .any(|(n, s)| n == name && *s == DbStatus::Running)
+    };
+    if method == BackupMethod::Logical
+        && !inst.databases.iter().any(|(_, s)| *s == DbStatus::Running)
+    {
+        return Err(row(BAD_METHOD));
+    }
+    let takes_effect = p.db_strategy
+        && matches!(
+            (inst.engine, method),
+            (Engine::MySql, BackupMethod::Logical) | (Engine::SqlServer, BackupMethod::Physical)
+        );
+    if takes_effect && inst.engine == Engine::SqlServer && !p.full_requested {
+        return Err(row(BAD_TYPE));
+    }
+    if takes_effect {
+        let Some(names) = &p.names else {
+            return Err(row(MISSING_ID));
+        };
+        if !names.iter().all(|n| running(n)) {
+            return Err(error(
+                "InvalidDB.NotFound",
+                404,
+                "Specified db does not exist or DB status does not support this operation.",
+            ));
+        }
+    }
+    Ok(recorded)
+}
+
+/// `DescribeBackups`' filters and page, checked.
+struct BackupsQuery {
+    start: Option<i64>,
+    end: Option<i64>,
+    number: usize,
+    size: usize,
+    status: Option<SetStatus>,
+    mode: Option<BackupMode>,
+    backup_type: Option<BackupType>,
+}
+
+/// `DescribeBackups`' times, page and filters, in the order of their checks.
+fn backups_query(
+    [start, end]: [&Option<TimeParam>; 2],
+    [page_number, page_size]: [Option<&'static str>; 2],
+    [status, mode, backup_type]: [Option<&'static str>; 3],
+) -> Result<BackupsQuery, (u16, Value)> {
+    let time = |t: &Option<TimeParam>| -> Result<Option<i64>, ()> {
+        match t {
+            None | Some(TimeParam::Literal("")) => Ok(None),
+            Some(TimeParam::Minute(ms)) => Ok(Some(*ms)),
+            Some(TimeParam::Literal(_)) => Err(()),
+        }
+    };
+    let Ok(start) = time(start) else {
+        return Err(error(
+            "InvalidStartTime.Format",
+            400,
+            "Specified start time is not valid.",
+        ));
+    };
+    let Ok(end) = time(end) else {
+        return Err(error(
+            "InvalidEndTime.Format",
+            400,
+            "Specified end time is not valid.",
+        ));
+    };
+    if let (Some(s), Some(e)) = (start, end) {
+        if e <= s {
+            return Err(error(
+                "InvalidParameterCombination",
+                400,
+                "The end time must be greater than the start time",
+            ));
+        }
+    }
+    let number: usize = match present_str(page_number) {
+        None => 1,
+        Some(n) => match n.parse::<u32>() {
+            Ok(v) if v >= 1 && n.chars().all(|c| c.is_ascii_digit()) => v as usize,
+            _ => {
+                return Err(error(
+                    "InvalidPageNumbers.Malformed",
+                    400,
+                    "Specified page number is not valid.",
+                ))
+            }
+        },
+    };
+    let size: usize = match present_str(page_size) {
+        None => 30,
+        Some("30") => 30,
+        Some("50") => 50,
+        Some("100") => 100,
+        Some(_) => {
+            return Err(error(
+                "InvalidMaxRecordsPerPage.Malformed",
+                403,
+                "Specified record number is not valid.",
+            ))
+        }
+    };
+    let status = match present_str(status) {
+        None => None,
+        Some("Success") => Some(SetStatus::Success),
+        Some("Failed") => Some(SetStatus::Failed),
+        Some(_) => return Err(row(BAD_FILTER)),
+    };
+    let mode = match present_str(mode) {
+        None => None,
+        Some("Manual") => Some(BackupMode::Manual),
+        Some("Automated") => Some(BackupMode::Automated),
+        Some(_) => return Err(row(BAD_FILTER)),
+    };
+    let backup_type = match present_str(backup_type) {
+        None => None,
+        Some("FullBackup") => Some(BackupType::FullBackup),
+        Some("IncrementalBackup") => Some(BackupType::IncrementalBackup),
+        Some(_) => return Err(row(BAD_FILTER)),
+    };
+    Ok(BackupsQuery {
+        start,
+        end,
+        number,
+        size,
+        status,
+        mode,
+        backup_type,
+    })
 }
