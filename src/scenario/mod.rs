@@ -16,7 +16,7 @@ mod sim_actions;
 
 pub use answer::{Answer, Body, Member, HOST_ID};
 pub use fields::MAX_PARAMETER_CHARS;
-pub use request::{ApiRequest, Operation};
+pub use request::{ApiRequest, Operation, Refusal};
 
 use crate::error::ErrorCode;
 use crate::faults::{FaultPhase, Fired, Subject};
@@ -182,6 +182,11 @@ impl Scenario {
     ) -> Answer {
         let (answer, fault) = call(&mut self.sim, request, now, signing_key);
         self.finish(answer, fault)
+    }
+
+    /// The answer to a request that could not be parsed ([`ApiRequest::from_wire`]).
+    pub fn refuse(&mut self, refusal: &Refusal) -> Answer {
+        self.finish(Err(refusal.0.clone()), None)
     }
 
     /// The answer to line `number` of a scenario when it is longer than [`MAX_LINE_BYTES`]:

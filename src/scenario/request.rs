@@ -3,8 +3,13 @@
 //! it through [`ApiRequest::operation`], the durable log stores it.
 
 use std::borrow::Cow;
+use std::fmt;
 
-use super::fields::{LineError, Params};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+use super::fields::{LineError, Pairs, Params};
 use crate::ops::backup_policy::ModifyBackupPolicyRequest;
 use crate::ops::create_backup::CreateBackupRequest;
 use crate::ops::delete_backup::DeleteBackupRequest;
@@ -158,6 +163,13 @@ impl ApiRequest {
         }
     }
 
+    /// Parses a decoded wire request (the emulator's): the action's name and its
+    /// parameters, each a string, the last of a repeated name winning. A refusal is
+    /// answered by [`super::Scenario::refuse`], which gives it its `RequestId`.
+    pub fn from_wire(action: &str, params: &[(&str, &str)]) -> Result<ApiRequest, Refusal> {
+        ApiRequest::parse(action, &Pairs(params)).map_err(Refusal)
+    }
+
     /// Parses an action's parameters at the edge, in the order of the checks of
     /// scenario-format.md: an action that is not served is refused (`Sim.NotImplemented`
     /// for a real RDS action, NI-1; `InvalidAction.NotFound` otherwise); then a value over
@@ -173,6 +185,81 @@ impl ApiRequest {
         for &param in COMMON_PARAMS.iter().chain(action.params()) {
             if let Some(value) = params.string(param.as_str())? {
                 request.params.push((param, Cow::into_owned(value)));
+            }
+        }
+        Ok(request)
+    }
+}
+
+/// Why a request could not be parsed: an action that is not served, or a parameter value
+/// over the limit. Answered by [`super::Scenario::refuse`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal(pub(crate) LineError);
+
+impl Refusal {
+    /// The row of the error table.
+    pub fn code(&self) -> crate::ErrorCode {
+        self.0.code
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+}
+
+/// The serialized form, as the emulator's log stores it: `{"Action": NAME, "Params":
+/// [[NAME, VALUE], …]}`. Reading it back keeps only the parameters the action reads (a log
+/// written before requests were typed holds every wire parameter) and refuses an action
+/// that is not served.
+impl Serialize for ApiRequest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let params: Vec<(&str, &str)> = self
+            .params
+            .iter()
+            .map(|(p, v)| (p.as_str(), v.as_str()))
+            .collect();
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("Action", self.action.as_str())?;
+        map.serialize_entry("Params", &params)?;
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for ApiRequest {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ApiRequest, D::Error> {
+        deserializer.deserialize_map(RequestVisitor)
+    }
+}
+
+struct RequestVisitor;
+
+impl<'de> Visitor<'de> for RequestVisitor {
+    type Value = ApiRequest;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with Action and Params")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ApiRequest, A::Error> {
+        let mut action: Option<String> = None;
+        let mut params: Option<Vec<(String, String)>> = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "Action" => action = Some(map.next_value()?),
+                "Params" => params = Some(map.next_value()?),
+                _ => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        let action = action.ok_or_else(|| de::Error::missing_field("Action"))?;
+        let action = ApiAction::from_wire(&action)
+            .ok_or_else(|| de::Error::custom(format!("not a served action: {action}")))?;
+        let mut request = ApiRequest::new(action);
+        for (name, value) in params.unwrap_or_default() {
+            if let Some(param) = ApiParam::from_wire(&name) {
+                request.set(param, value);
             }
         }
         Ok(request)
@@ -295,6 +382,40 @@ mod tests {
                 400,
                 "The specified parameter Foo is too long.".to_owned()
             )
+        );
+    }
+
+    #[test]
+    fn the_stored_form_round_trips_and_old_records_keep_what_the_action_reads() {
+        let request = ApiRequest::new(ApiAction::DeleteBackup)
+            .with(ApiParam::DBInstanceId, "rm-a")
+            .with(ApiParam::BackupId, "7");
+        let text = serde_json::to_string(&request).unwrap();
+        assert_eq!(
+            text,
+            r#"{"Action":"DeleteBackup","Params":[["DBInstanceId","rm-a"],["BackupId","7"]]}"#
+        );
+        assert_eq!(serde_json::from_str::<ApiRequest>(&text).unwrap(), request);
+        let old = r#"{"Action":"DeleteBackup","Params":[["Format","JSON"],["BackupId","7"],["DBInstanceId","rm-a"]]}"#;
+        let read: ApiRequest = serde_json::from_str(old).unwrap();
+        assert_eq!(read.operation(), request.operation());
+        let unknown = serde_json::from_str::<ApiRequest>(r#"{"Action":"Nope","Params":[]}"#);
+        assert_eq!(
+            unknown.unwrap_err().to_string(),
+            "not a served action: Nope at line 1 column 29"
+        );
+    }
+
+    #[test]
+    fn from_wire_refuses_with_the_table_row() {
+        let refusal = ApiRequest::from_wire("DescribeRegions", &[]).unwrap_err();
+        assert_eq!(refusal.code(), crate::ErrorCode::SimNotImplemented);
+        assert!(
+            refusal.message().starts_with(
+                "RDS action DescribeRegions is not emulated by rds-backup-sim; emulated actions: CreateBackup, "
+            ),
+            "{}",
+            refusal.message()
         );
     }
 
