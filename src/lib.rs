@@ -6,8 +6,9 @@
 //! - **Pure.** The crate does no I/O and never reads a clock or an unseeded random source.
 //!   Every transition of [`Simulation`] takes `now: Timestamp` from the caller; the
 //!   simulation keeps the latest `now` as its clock and refuses an earlier one with
-//!   [`TimeWentBackwards`] (rule T-1), changing nothing. Request ids and backup sizes come
-//!   from the seed in [`Settings`]; job and set ids from counters.
+//!   [`TimeWentBackwards`] (rule T-1), changing nothing. Backup sizes come from the seed
+//!   in [`Settings`]; job and set ids from counters; the answers' request ids from the seed
+//!   and the count of answers that `scenario::Scenario` keeps.
 //! - **Deterministic.** The same settings and the same sequence of calls give the same
 //!   answers, ids included, on every machine. The state is `Clone`, `Debug` and
 //!   serde-serializable; a deserialized state continues exactly as the original would.
@@ -50,6 +51,32 @@
 //! let row = refused.error_code().spec();
 //! assert_eq!((row.code, row.status), ("BackupJobExists", 400));
 //! assert_eq!(row.message, "A backup job already exists in the specified DB instance.");
+//! ```
+//!
+//! # Typed requests and answers (feature `scenario`)
+//!
+//! What `replay` and the emulator send: a typed `scenario::ApiRequest` (its action and wire
+//! parameters) in, a structured `scenario::Answer` (status, `RequestId`, body) out, rendered
+//! as the real API would send it.
+//!
+//! ```
+//! # #[cfg(feature = "scenario")] {
+//! use rds_backup_sim::ops::{ApiAction, ApiParam};
+//! use rds_backup_sim::scenario::{ApiRequest, Body, Scenario};
+//!
+//! let mut scenario = Scenario::new();
+//! scenario.apply_line(br#"{"Action":"Sim.CreateInstance","DBInstanceId":"rm-demo","Engine":"MySQL"}"#);
+//! let create = ApiRequest::new(ApiAction::CreateBackup).with(ApiParam::DBInstanceId, "rm-demo");
+//! let now = scenario.simulation().clock();
+//! let answer = scenario.call(&create, now, None);
+//! assert_eq!(answer.http_status, 200);
+//! assert!(matches!(answer.body, Body::Created(job) if job.to_string() == "100001"));
+//! assert!(answer.to_line().starts_with(r#"{"HttpStatus":200,"BackupJobId":"100001","RequestId":""#));
+//!
+//! let again = scenario.call(&create, now, None);
+//! assert_eq!(again.http_status, 400);
+//! assert_eq!(again.body_json()["Code"], "BackupJobExists");
+//! # }
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
