@@ -139,9 +139,18 @@ fn origin(mode: ClockMode, real: DateTime<Utc>) -> Timestamp {
     }
 }
 
-/// Applies one change; the same code live and on recovery.
-fn apply(core: &mut Core, seed: u64, change: &Change) -> Option<Answer> {
-    match change {
+/// What applying a change gave: its answer (an API call or a line), and the simulation a
+/// reset or restore replaced, to be dropped once the lock is released (freeing it costs
+/// time that grows with its size).
+struct Applied {
+    answer: Option<Answer>,
+    replaced: Option<Scenario>,
+}
+
+/// Applies one change; the same code live and on recovery. The change is taken by value:
+/// a restored state moves in, never cloned under the lock.
+fn apply(core: &mut Core, seed: u64, change: Change) -> Applied {
+    let answer = match change {
         Change::Api {
             at,
             action,
@@ -153,25 +162,32 @@ fn apply(core: &mut Core, seed: u64, change: &Change) -> Option<Answer> {
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
             let signing_key = signing_key.as_deref();
-            Some(
-                core.scenario
-                    .call_api_signed(action, &pairs, *at, signing_key),
-            )
+            core.scenario
+                .call_api_signed(&action, &pairs, at, signing_key)
         }
         Change::Line { at, line } => {
             // The clock first catches up with `at` (real mode: the real time), then the
             // line runs at `at` or its own `At`. `at` is never behind the clock.
-            let _ = core.scenario.simulation_mut().advance_to(*at);
-            core.scenario.apply_line_at(line.as_bytes(), Some(*at))
+            let _ = core.scenario.simulation_mut().advance_to(at);
+            let answer = core.scenario.apply_line_at(line.as_bytes(), Some(at));
+            return Applied {
+                answer,
+                replaced: None,
+            };
         }
-        Change::Reset { start } => {
-            core.scenario = fresh(seed, *start);
-            None
-        }
-        Change::Restore { state } => {
-            core.scenario = (**state).clone();
-            None
-        }
+        Change::Reset { start } => return replace(core, fresh(seed, start)),
+        Change::Restore { state } => return replace(core, *state),
+    };
+    Applied {
+        answer: Some(answer),
+        replaced: None,
+    }
+}
+
+fn replace(core: &mut Core, scenario: Scenario) -> Applied {
+    Applied {
+        answer: None,
+        replaced: Some(std::mem::replace(&mut core.scenario, scenario)),
     }
 }
 
@@ -188,7 +204,8 @@ fn recover_into(core: &mut Core, seed: u64, real: DateTime<Utc>, found: Found) {
             core.scenario = snapshot.state;
         }
         Found::Record(record) => {
-            apply(core, seed, &record.change);
+            let record = *record;
+            apply(core, seed, record.change);
             if let Some(offset) = record.offset_ms {
                 core.clock.set_offset_ms(offset);
             }
@@ -369,14 +386,46 @@ impl Engine {
         &self,
         view: impl FnOnce(&Simulation, Timestamp) -> R,
     ) -> Result<R, EngineError> {
+        self.read(|core| {
+            let sim = core.scenario.simulation();
+            view(sim, core.clock.now(self.real_clock.now(), sim.clock()))
+        })
+        .await
+    }
+
+    /// A read: `look` runs under the lock, changing nothing; its result is returned once
+    /// every change it could see is durable.
+    async fn read<R>(&self, look: impl FnOnce(&Core) -> R) -> Result<R, EngineError> {
         let (seen, ticket) = {
             let core = lock(&self.core);
-            let sim = core.scenario.simulation();
-            let now = core.clock.now(self.real_clock.now(), sim.clock());
-            (view(sim, now), self.barrier())
+            (look(&core), self.barrier())
         };
         Self::settle(ticket).await?;
         Ok(seen)
+    }
+
+    /// A change: `step` runs under the lock on a [`Txn`] (the log had not failed), applying
+    /// and logging through it; the result is returned once what it logged, or the
+    /// barrier it set, is durable. Simulations it replaced are dropped after the lock.
+    /// Every change to the simulation goes through here: one lock, one order, one wait.
+    async fn commit<R>(
+        &self,
+        step: impl FnOnce(&mut Txn<'_>) -> Result<R, EngineError>,
+    ) -> Result<R, EngineError> {
+        let (result, ticket, replaced) = {
+            let mut txn = Txn {
+                engine: self,
+                core: lock(&self.core),
+                ticket: None,
+                replaced: Vec::new(),
+            };
+            self.refuse_if_failed()?;
+            let result = step(&mut txn)?;
+            (result, txn.ticket, txn.replaced)
+        };
+        drop(replaced);
+        Self::settle(ticket).await?;
+        Ok(result)
     }
 
     /// Encodes `change` for the log before it applies (with a log only): a change that
@@ -462,55 +511,13 @@ impl Engine {
             Some(_) => Some(EncodedParams::new(&params).map_err(storage)?),
             None => None,
         };
-        let (answer, ticket) = {
-            let mut core = lock(&self.core);
-            self.refuse_if_failed()?;
-            let verified = if still_valid(core.scenario.simulation(), &verified) {
-                verified
-            } else {
-                reverify(core.scenario.simulation())?
-            };
-            let expires = verified.nonce_expires_at(real);
-            core.nonces
-                .check_and_insert(&verified.nonce, real, expires)
-                .map_err(|_| GatewayError::SignatureNonceUsed {
-                    nonce: verified.nonce.clone(),
-                })?;
-            let at = core.clock.now(real, core.scenario.simulation().clock());
-            let Verified {
-                action,
-                nonce,
-                caller,
-                access_key_id,
-                ..
-            } = verified;
-            // A start-up key is stripped from the parameters; faults still match it.
-            let signing_key = matches!(caller, Caller::DefaultRoot).then_some(access_key_id);
-            let encoded = encoded_params
-                .map(|p| EncodedChange::api(at, action.as_str(), &p, signing_key.as_deref()))
-                .transpose()
-                .map_err(storage)?;
-            let change = Change::Api {
-                at,
-                action: action.as_str().to_owned(),
-                params,
-                signing_key,
-            };
-            let answer = apply(&mut core, self.seed, &change);
-            let ticket = if answer.as_ref().is_some_and(|a| changed(action.as_str(), a)) {
-                let nonce = StoredNonce {
-                    value: nonce,
-                    expires: expires.timestamp(),
-                };
-                self.append(&core, encoded.as_ref(), None, Some(&nonce))?
-            } else {
-                // Nothing changed: nothing is written (its nonce stays in memory), and the
-                // answer waits for every change it could see.
-                self.barrier()
-            };
-            (answer, ticket)
+        let call = ApiCall {
+            verified,
+            real,
+            params,
+            encoded_params,
         };
-        Self::settle(ticket).await?;
+        let answer = self.commit(|txn| txn.api(call, reverify)).await?;
         // `apply` answers every Api change.
         Ok(answer.unwrap_or_else(|| {
             let mut empty = Answer::new(crate::request_id::fresh(), Body::Ok(Default::default()));
@@ -555,33 +562,21 @@ impl Engine {
             };
             prepared.push((line.to_owned(), encoded));
         }
-        let (answers, ticket) = {
-            let mut core = lock(&self.core);
-            self.refuse_if_failed()?;
+        self.commit(|txn| {
             let mut answers = Vec::with_capacity(prepared.len());
-            let mut ticket = None;
             for (line, encoded_line) in prepared {
                 let real = self.real_clock.now();
-                let at = core.clock.now(real, core.scenario.simulation().clock());
+                let at = txn.sim_now(real);
                 let encoded = encoded_line
                     .map(|l| EncodedChange::line(at, &l))
                     .transpose()
                     .map_err(storage)?;
                 let change = Change::Line { at, line };
-                if let Some(answer) = apply(&mut core, self.seed, &change) {
-                    answers.push(answer);
-                }
-                let clock = core.scenario.simulation().clock();
-                core.clock.follow(real, clock);
-                let offset = Some(core.clock.offset_ms());
-                ticket = self
-                    .append(&core, encoded.as_ref(), offset, None)?
-                    .or(ticket);
+                answers.extend(txn.control(real, change, encoded.as_ref())?);
             }
-            (answers, ticket)
-        };
-        Self::settle(ticket).await?;
-        Ok(answers)
+            Ok(answers)
+        })
+        .await
     }
 
     /// `PUT /_sim/state`: replaces the simulation; time resumes from its clock.
@@ -591,51 +586,36 @@ impl Engine {
             state: Box::new(state),
         };
         let encoded = self.encode(&change)?;
-        let ticket = {
-            let mut core = lock(&self.core);
-            self.refuse_if_failed()?;
+        self.commit(|txn| {
             let real = self.real_clock.now();
-            apply(&mut core, self.seed, &change);
-            let clock = core.scenario.simulation().clock();
-            core.clock.follow(real, clock);
-            let offset = Some(core.clock.offset_ms());
-            self.append(&core, encoded.as_ref(), offset, None)?
-        };
-        Self::settle(ticket).await
+            txn.control(real, change, encoded.as_ref()).map(|_| ())
+        })
+        .await
     }
 
     /// `POST /_sim/reset`: an empty simulation with the start-up settings (`real`: starting
     /// now), then the `--identities` lines again.
     pub async fn reset(&self) -> Result<(), EngineError> {
-        let ticket = {
-            let mut core = lock(&self.core);
-            self.refuse_if_failed()?;
+        self.commit(|txn| {
             let real = self.real_clock.now();
             let change = Change::Reset {
-                start: origin(core.clock.mode(), real),
+                start: origin(txn.core.clock.mode(), real),
             };
             let encoded = self.encode(&change)?;
-            apply(&mut core, self.seed, &change);
-            let clock = core.scenario.simulation().clock();
-            core.clock.follow(real, clock);
-            let offset = Some(core.clock.offset_ms());
-            self.append(&core, encoded.as_ref(), offset, None)?
-        };
-        Self::settle(ticket).await?;
+            txn.control(real, change, encoded.as_ref()).map(|_| ())
+        })
+        .await?;
         self.identity_lines().await.map(|_| ())
     }
 
     /// `GET /_sim/state`: the simulation's own serialization, once every change it shows
     /// is durable.
     pub async fn state_json(&self) -> Result<String, EngineError> {
-        let (json, ticket) = {
-            let core = lock(&self.core);
+        self.read(|core| {
             // A Scenario always serializes (strings, numbers, maps with string keys).
-            let json = serde_json::to_string(&core.scenario).unwrap_or_else(|_| "{}".to_owned());
-            (json, self.barrier())
-        };
-        Self::settle(ticket).await?;
-        Ok(json)
+            serde_json::to_string(&core.scenario).unwrap_or_else(|_| "{}".to_owned())
+        })
+        .await
     }
 
     /// Syncs and stops the log (clean stop). Returns (records, syncs) written by this
@@ -656,6 +636,129 @@ impl Engine {
     /// Nonces held in memory (for tests and the health answer).
     pub fn nonces_held(&self) -> usize {
         lock(&self.core).nonces.len()
+    }
+}
+
+/// A verified API call, its parameters taken out and encoded before the lock.
+struct ApiCall {
+    verified: Verified,
+    real: DateTime<Utc>,
+    params: Vec<(String, String)>,
+    encoded_params: Option<EncodedParams>,
+}
+
+/// The simulation, locked, while [`Engine::commit`] runs one step: what it applies and
+/// logs through here is one change (or one batch) in the log's order.
+struct Txn<'a> {
+    engine: &'a Engine,
+    core: MutexGuard<'a, Core>,
+    /// What the answer waits for: the last record logged, or a read's barrier.
+    ticket: Option<Ticket>,
+    /// Simulations a reset or restore replaced, dropped after the lock.
+    replaced: Vec<Scenario>,
+}
+
+impl Txn<'_> {
+    /// The simulation time at real time `real`.
+    fn sim_now(&self, real: DateTime<Utc>) -> Timestamp {
+        self.core
+            .clock
+            .now(real, self.core.scenario.simulation().clock())
+    }
+
+    /// Applies `change`, keeping the answer and setting aside a replaced simulation.
+    fn apply(&mut self, change: Change) -> Option<Answer> {
+        let applied = apply(&mut self.core, self.engine.seed, change);
+        self.replaced.extend(applied.replaced);
+        applied.answer
+    }
+
+    /// Logs `encoded` (applied just before, under this lock); the answer waits for it.
+    fn append(
+        &mut self,
+        encoded: Option<&EncodedChange>,
+        offset_ms: Option<i64>,
+        nonce: Option<&StoredNonce>,
+    ) -> Result<(), EngineError> {
+        let ticket = self.engine.append(&self.core, encoded, offset_ms, nonce)?;
+        self.ticket = ticket.or(self.ticket.take());
+        Ok(())
+    }
+
+    /// A control-plane change at real time `real`: applied, the clock following the
+    /// simulation's, then logged with the clock's offset.
+    fn control(
+        &mut self,
+        real: DateTime<Utc>,
+        change: Change,
+        encoded: Option<&EncodedChange>,
+    ) -> Result<Option<Answer>, EngineError> {
+        let answer = self.apply(change);
+        let clock = self.core.scenario.simulation().clock();
+        self.core.clock.follow(real, clock);
+        let offset = Some(self.core.clock.offset_ms());
+        self.append(encoded, offset, None)?;
+        Ok(answer)
+    }
+
+    /// Gateway check 9 and the action of [`Engine::api`]; logged with its nonce when it
+    /// changed the simulation, otherwise the answer waits for every change it could see.
+    fn api(
+        &mut self,
+        call: ApiCall,
+        reverify: impl FnOnce(&Simulation) -> Result<Verified, GatewayError>,
+    ) -> Result<Option<Answer>, EngineError> {
+        let ApiCall {
+            verified,
+            real,
+            params,
+            encoded_params,
+        } = call;
+        let verified = if still_valid(self.core.scenario.simulation(), &verified) {
+            verified
+        } else {
+            reverify(self.core.scenario.simulation())?
+        };
+        let expires = verified.nonce_expires_at(real);
+        self.core
+            .nonces
+            .check_and_insert(&verified.nonce, real, expires)
+            .map_err(|_| GatewayError::SignatureNonceUsed {
+                nonce: verified.nonce.clone(),
+            })?;
+        let at = self.sim_now(real);
+        let Verified {
+            action,
+            nonce,
+            caller,
+            access_key_id,
+            ..
+        } = verified;
+        // A start-up key is stripped from the parameters; faults still match it.
+        let signing_key = matches!(caller, Caller::DefaultRoot).then_some(access_key_id);
+        let encoded = encoded_params
+            .map(|p| EncodedChange::api(at, action.as_str(), &p, signing_key.as_deref()))
+            .transpose()
+            .map_err(storage)?;
+        let change = Change::Api {
+            at,
+            action: action.as_str().to_owned(),
+            params,
+            signing_key,
+        };
+        let answer = self.apply(change);
+        if answer.as_ref().is_some_and(|a| changed(action.as_str(), a)) {
+            let nonce = StoredNonce {
+                value: nonce,
+                expires: expires.timestamp(),
+            };
+            self.append(encoded.as_ref(), None, Some(&nonce))?;
+        } else {
+            // Nothing changed: nothing is written (its nonce stays in memory), and the
+            // answer waits for every change it could see.
+            self.ticket = self.engine.barrier();
+        }
+        Ok(answer)
     }
 }
 

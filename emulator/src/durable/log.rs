@@ -20,6 +20,7 @@ use std::thread::JoinHandle;
 
 use tokio::sync::watch;
 
+use super::fail_point;
 use super::record::{EncodedChange, Record, StoredNonce};
 use super::snapshot::Snapshot;
 
@@ -39,7 +40,8 @@ struct Pending {
     closing: bool,
     /// Bytes appended since the last compaction was asked for.
     since_compaction: u64,
-    /// A snapshot to write once every record before it is synced, then truncate the log.
+    /// A snapshot to write once every record before it is synced, then replace the log
+    /// with the records after it.
     compact: Option<Box<Snapshot>>,
 }
 
@@ -69,6 +71,10 @@ impl Ticket {
     /// Waits until the record is durable, or the log failed.
     pub async fn durable(mut self) -> Result<(), Arc<str>> {
         let seq = self.seq;
+        fail_point::notice("durable-wait", || {
+            let durable = self.durable.borrow();
+            (durable.upto < seq && durable.failure.is_none()).then(|| format!("record {seq}"))
+        });
         match self
             .durable
             .wait_for(|d| d.upto >= seq || d.failure.is_some())
@@ -160,8 +166,8 @@ impl Log {
     }
 
     /// Asks the writer to write `snapshot` (taken under the simulation's lock right after
-    /// record `snapshot.seq` applied) once every record up to it is synced, then to truncate
-    /// the log (module [`super::snapshot`]).
+    /// record `snapshot.seq` applied) once every record up to it is synced, then to replace
+    /// the log with the records after it (module [`super::snapshot`]).
     pub fn compact(&self, snapshot: Snapshot) {
         let mut pending = lock(&self.shared);
         pending.since_compaction = 0;
@@ -226,6 +232,7 @@ fn write_loop(shared: &Shared, mut file: File, dir: &std::path::Path) {
             )
         };
         if !batch.is_empty() {
+            fail_point::pause("wal-write");
             let result = file.write_all(&batch).and_then(|()| file.sync_data());
             shared.syncs.fetch_add(1, Ordering::Relaxed);
             match result {
@@ -247,6 +254,7 @@ fn write_loop(shared: &Shared, mut file: File, dir: &std::path::Path) {
             // snapshot was asked for under the lock that orders appends) and is synced; this
             // batch may also hold records appended after it, which the new log keeps. A
             // failed snapshot costs nothing but size: the log is still whole.
+            fail_point::pause("compaction-start");
             let compacted = snapshot
                 .write(dir)
                 .and_then(|()| replace_log(dir, &records_after(&batch, snapshot.seq)));
@@ -280,13 +288,15 @@ fn records_after(batch: &[u8], seq: u64) -> Vec<u8> {
 /// recovery; after it, the new one.
 fn replace_log(dir: &std::path::Path, records: &[u8]) -> std::io::Result<File> {
     let path = dir.join(super::recovery::WAL_FILE);
-    let temp = dir.join(format!("{}.tmp", super::recovery::WAL_FILE));
+    let temp = dir.join(super::recovery::WAL_TEMP);
     let mut file = File::create(&temp)?;
     file.write_all(records)?;
     file.sync_all()?;
     drop(file);
+    fail_point::pause("log-temp");
     std::fs::rename(&temp, &path)?;
     File::open(dir)?.sync_all()?;
+    fail_point::pause("log-renamed");
     std::fs::OpenOptions::new().append(true).open(&path)
 }
 

@@ -17,6 +17,7 @@
 //! the same simulation whatever the clock mode. A torn last line (a crash during a write)
 //! was never answered, and recovery drops it ([`recovery`]).
 
+pub mod fail_point;
 pub mod lock;
 pub mod log;
 pub mod record;

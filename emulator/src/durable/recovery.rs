@@ -14,6 +14,8 @@ use super::snapshot::{Snapshot, SnapshotError};
 
 /// The log's file name inside the state directory.
 pub const WAL_FILE: &str = "wal.log";
+/// The temporary file a compacted log is written to before its rename.
+pub const WAL_TEMP: &str = "wal.log.tmp";
 
 /// What recovery found, in order: the snapshot, then each whole record after it.
 #[derive(Debug)]
@@ -70,12 +72,22 @@ pub enum RecoveryError {
     },
 }
 
+/// Removes the temp file a crash during compaction left, if any.
+fn remove_stray(path: &Path) -> Result<(), RecoveryError> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(RecoveryError::Io(path.display().to_string(), e)),
+    }
+}
+
 /// Reads `dir/snapshot` (if any) and `dir/wal.log` (created if absent), handing each to
 /// `found` in order, one record at a time: memory holds one line, not the log.
 pub fn recover(dir: &Path, mut found: impl FnMut(Found)) -> Result<Recovered, RecoveryError> {
     let snapshot = Snapshot::read(dir)?;
     // Records the snapshot covers are skipped: a crash between its rename and the log's
-    // truncation leaves them (module `snapshot`).
+    // leaves them, and perhaps a temp log, removed (module `snapshot`).
+    remove_stray(&dir.join(WAL_TEMP))?;
     let base = snapshot.as_ref().map_or(0, |s| s.seq);
     if let Some(snapshot) = snapshot {
         found(Found::Snapshot(Box::new(snapshot)));

@@ -8,7 +8,13 @@
 //!    at the next start; the old snapshot and the whole log still hold everything);
 //! 3. it is renamed over `snapshot` and the directory synced (a crash here leaves the new
 //!    snapshot and a log whose records up to its sequence number recovery skips);
-//! 4. the log is truncated and synced (the snapshot covers everything it held).
+//! 4. the records after the snapshot's are written to `wal.log.tmp`, synced, and renamed
+//!    over `wal.log`, the directory synced (a crash before the rename leaves the old log,
+//!    whose covered records recovery skips, and a stray temp file removed at the next
+//!    start; after it, the new log).
+//!
+//! Each step has a fail-point (module [`super::fail_point`]) where a test kills the
+//! process.
 //!
 //! The file is one line, `CRC32 SP JSON`, like a log record, so that damage is detected.
 
@@ -18,6 +24,7 @@ use std::path::Path;
 
 use rds_backup_sim::scenario::Scenario;
 
+use super::fail_point;
 use super::record::{frame, unframe};
 use serde::{Deserialize, Serialize};
 
@@ -72,11 +79,17 @@ impl Snapshot {
         drop(json);
         let temp = dir.join(SNAPSHOT_TEMP);
         let mut file = File::create(&temp)?;
-        file.write_all(&line)?;
+        let (first, rest) = line.split_at(line.len() / 2);
+        file.write_all(first)?;
+        fail_point::pause("snapshot-temp-half");
+        file.write_all(rest)?;
         file.sync_all()?;
         drop(file);
+        fail_point::pause("snapshot-temp");
         std::fs::rename(&temp, dir.join(SNAPSHOT_FILE))?;
-        File::open(dir)?.sync_all()
+        File::open(dir)?.sync_all()?;
+        fail_point::pause("snapshot-renamed");
+        Ok(())
     }
 
     /// Reads `dir`'s snapshot, if there is one, removing a stray temp file.

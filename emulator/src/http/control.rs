@@ -86,7 +86,7 @@ fn engine_error(err: EngineError) -> http::Response<Body> {
     }
 }
 
-/// Answers one request under `/_sim/`.
+/// Answers one request under `/_sim/`: the token, the path and method, then the call.
 pub async fn handle(
     ctx: &Context,
     method: &Method,
@@ -96,28 +96,68 @@ pub async fn handle(
     body: Incoming,
 ) -> http::Response<Body> {
     if let Some(token) = &ctx.admin_token {
-        if path == UI_PATH && *method == Method::GET {
-            // The dashboard: the bearer header, the cookie, or once `?token=` (answered
-            // with the cookie and a redirect to the same page without the token).
-            if let Some(given) = query_param(query, "token") {
-                if !same(&given, token) {
-                    return response::server(&ServerError::Unauthorized);
-                }
-                return with_token_cookie(token, query_param(query, "instance"));
-            }
-            if !token_matches(headers, token)
-                && !cookie_token(headers).is_some_and(|c| same(c, token))
-            {
-                return response::server(&ServerError::Unauthorized);
-            }
-        } else if !token_matches(headers, token) {
-            return response::server(&ServerError::Unauthorized);
+        if let Some(refusal) = unauthorized(token, method, path, query, headers) {
+            return refusal;
         }
     }
+    if let Some(refusal) = unrouted(method, path) {
+        return refusal;
+    }
+    if *method == Method::GET {
+        return match path {
+            "/_sim/state" => state(ctx).await,
+            REQUESTS_PATH => requests(ctx, query),
+            UI_PATH => dashboard(ctx, query).await,
+            _ => response::ok(),
+        };
+    }
+    let body = match read_body(headers, body).await {
+        Ok(body) => body,
+        Err(err) => return response::server(&err),
+    };
+    match path {
+        "/_sim/action" => action(ctx, &body).await,
+        "/_sim/replay" => replay(ctx, &body).await,
+        "/_sim/state" => restore(ctx, &body).await,
+        // "/_sim/reset", the last POST call.
+        _ => reset(ctx).await,
+    }
+}
+
+/// With `--admin-token`, the answer unless the call carries the token: the bearer header;
+/// for the dashboard also the cookie, or once `?token=` (answered with the cookie and a
+/// redirect to the same page without the token).
+fn unauthorized(
+    token: &str,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Option<http::Response<Body>> {
+    if path == UI_PATH && *method == Method::GET {
+        if let Some(given) = query_param(query, "token") {
+            if !same(&given, token) {
+                return Some(response::server(&ServerError::Unauthorized));
+            }
+            return Some(with_token_cookie(token, query_param(query, "instance")));
+        }
+        if !token_matches(headers, token) && !cookie_token(headers).is_some_and(|c| same(c, token))
+        {
+            return Some(response::server(&ServerError::Unauthorized));
+        }
+    } else if !token_matches(headers, token) {
+        return Some(response::server(&ServerError::Unauthorized));
+    }
+    None
+}
+
+/// The answer unless the path is a call (404 `Sim.NotFound`) that takes this method (405,
+/// with `Allow`).
+fn unrouted(method: &Method, path: &str) -> Option<http::Response<Body>> {
     if !CALLS.iter().any(|(p, _)| *p == path) {
-        return response::server(&ServerError::SimNotFound {
+        return Some(response::server(&ServerError::SimNotFound {
             path: path.to_owned(),
-        });
+        }));
     }
     if !CALLS.iter().any(|(p, m)| *p == path && m == method) {
         let mut answer = response::server(&ServerError::MethodNotAllowed {
@@ -129,66 +169,71 @@ pub async fn handle(
             http::header::ALLOW,
             http::HeaderValue::from_static(allowed(path)),
         );
-        return answer;
+        return Some(answer);
     }
-    if *method == Method::GET {
-        return match path {
-            "/_sim/state" => match ctx.engine.state_json().await {
-                Ok(json) => response::with(200, JSON, json),
-                Err(err) => engine_error(err),
-            },
-            REQUESTS_PATH => requests(ctx, query),
-            UI_PATH => dashboard(ctx, query).await,
-            _ => response::ok(),
-        };
+    None
+}
+
+/// `GET /_sim/state`.
+async fn state(ctx: &Context) -> http::Response<Body> {
+    match ctx.engine.state_json().await {
+        Ok(json) => response::with(200, JSON, json),
+        Err(err) => engine_error(err),
     }
-    let body = match read_body(headers, body).await {
-        Ok(body) => body,
-        Err(err) => return response::server(&err),
-    };
-    match path {
-        "/_sim/action" => {
-            let named = line_note(&body);
-            let mut fault_id = None;
-            let mut answer = match ctx.engine.action(&body).await {
-                Ok(Some(answer)) => {
-                    fault_id = answer.fault.map(|fired| fired.fault_id());
-                    response::line(&answer)
-                }
-                Ok(None) => response::server(&ServerError::NoLine),
-                Err(err) => engine_error(err),
-            };
-            let note = super::note(&mut answer);
-            note.action = named.action;
-            note.instance = named.instance;
-            note.fault_id = fault_id;
-            answer
+}
+
+/// `POST /_sim/action`: one line, its answer noted in the request log.
+async fn action(ctx: &Context, body: &[u8]) -> http::Response<Body> {
+    let named = line_note(body);
+    let mut fault_id = None;
+    let mut answer = match ctx.engine.action(body).await {
+        Ok(Some(answer)) => {
+            fault_id = answer.fault.map(|fired| fired.fault_id());
+            response::line(&answer)
         }
-        "/_sim/replay" => match ctx.engine.lines(&body).await {
-            Ok(answers) => {
-                let mut out = String::new();
-                for answer in answers {
-                    out.push_str(&answer.to_line());
-                    out.push('\n');
-                }
-                response::with(200, JSON_LINES, out)
+        Ok(None) => response::server(&ServerError::NoLine),
+        Err(err) => engine_error(err),
+    };
+    let note = super::note(&mut answer);
+    note.action = named.action;
+    note.instance = named.instance;
+    note.fault_id = fault_id;
+    answer
+}
+
+/// `POST /_sim/replay`: the answers as JSON Lines.
+async fn replay(ctx: &Context, body: &[u8]) -> http::Response<Body> {
+    match ctx.engine.lines(body).await {
+        Ok(answers) => {
+            let mut out = String::new();
+            for answer in answers {
+                out.push_str(&answer.to_line());
+                out.push('\n');
             }
-            Err(err) => engine_error(err),
-        },
-        "/_sim/state" => match serde_json::from_slice::<Scenario>(&body) {
-            Ok(state) => match ctx.engine.restore(state).await {
-                Ok(()) => response::ok(),
-                Err(err) => engine_error(err),
-            },
-            Err(err) => response::server(&ServerError::InvalidState {
-                reason: err.to_string(),
-            }),
-        },
-        // "/_sim/reset", the last POST call.
-        _ => match ctx.engine.reset().await {
+            response::with(200, JSON_LINES, out)
+        }
+        Err(err) => engine_error(err),
+    }
+}
+
+/// `PUT /_sim/state`: the body is parsed here, before the engine takes its lock.
+async fn restore(ctx: &Context, body: &[u8]) -> http::Response<Body> {
+    match serde_json::from_slice::<Scenario>(body) {
+        Ok(state) => match ctx.engine.restore(state).await {
             Ok(()) => response::ok(),
             Err(err) => engine_error(err),
         },
+        Err(err) => response::server(&ServerError::InvalidState {
+            reason: err.to_string(),
+        }),
+    }
+}
+
+/// `POST /_sim/reset`.
+async fn reset(ctx: &Context) -> http::Response<Body> {
+    match ctx.engine.reset().await {
+        Ok(()) => response::ok(),
+        Err(err) => engine_error(err),
     }
 }
 
