@@ -22,7 +22,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
-use rds_backup_sim::scenario::{Answer, Body, Scenario};
+use rds_backup_sim::ops::ApiAction;
+use rds_backup_sim::scenario::{Answer, ApiRequest, Body, ParsedLine, Refusal, Scenario};
 use rds_backup_sim::simulation::DEFAULT_START;
 use rds_backup_sim::{Settings, Simulation, Timestamp};
 
@@ -30,7 +31,7 @@ use crate::clock::RealClock;
 use crate::durable::lock::{DirLock, LockError};
 use crate::durable::log::{Log, Ticket};
 use crate::durable::record::{
-    Change, EncodeError, EncodedChange, EncodedLine, EncodedParams, StoredNonce,
+    Change, EncodeError, EncodedChange, EncodedLine, EncodedRequest, StoredNonce,
 };
 use crate::durable::recovery::{self, Found, RecoveryError};
 use crate::durable::settings_file::{self, SettingsError, StoredSettings};
@@ -153,23 +154,11 @@ fn apply(core: &mut Core, seed: u64, change: Change) -> Applied {
     let answer = match change {
         Change::Api {
             at,
-            action,
-            params,
+            request,
             signing_key,
-        } => {
-            let pairs: Vec<(&str, &str)> = params
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            let signing_key = signing_key.as_deref();
-            core.scenario
-                .call_api_signed(&action, &pairs, at, signing_key)
-        }
+        } => core.scenario.call(&request, at, signing_key.as_deref()),
         Change::Line { at, line } => {
-            // The clock first catches up with `at` (real mode: the real time), then the
-            // line runs at `at` or its own `At`. `at` is never behind the clock.
-            let _ = core.scenario.simulation_mut().advance_to(at);
-            let answer = core.scenario.apply_line_at(line.as_bytes(), Some(at));
+            let answer = ParsedLine::parse(line.as_bytes()).map(|l| apply_line(core, at, &l));
             return Applied {
                 answer,
                 replaced: None,
@@ -182,6 +171,14 @@ fn apply(core: &mut Core, seed: u64, change: Change) -> Applied {
         answer: Some(answer),
         replaced: None,
     }
+}
+
+/// Applies a control-plane line at `at`: the clock first catches up with `at` (real mode:
+/// the real time), then the line runs at `at` or its own `At`. `at` is never behind the
+/// clock.
+fn apply_line(core: &mut Core, at: Timestamp, line: &ParsedLine<'_>) -> Answer {
+    let _ = core.scenario.simulation_mut().advance_to(at);
+    core.scenario.apply_parsed(line, Some(at))
 }
 
 fn replace(core: &mut Core, scenario: Scenario) -> Applied {
@@ -236,8 +233,8 @@ fn still_valid(sim: &Simulation, verified: &Verified) -> bool {
 /// may count down or draw from the seeded generator), or a non-`Describe…` action answered
 /// 200. Every `Describe…` and every refusal changes nothing (spec/emulator.md); the time it
 /// ran at is re-reached by the next logged change, which applies at a later time.
-fn changed(action: &str, answer: &Answer) -> bool {
-    answer.fault.is_some() || (answer.http_status == 200 && !action.starts_with("Describe"))
+fn changed(action: ApiAction, answer: &Answer) -> bool {
+    answer.fault.is_some() || (answer.http_status == 200 && !action.is_read())
 }
 
 fn is_blank_or_comment(text: &str) -> bool {
@@ -505,17 +502,23 @@ impl Engine {
         reverify: impl FnOnce(&Simulation) -> Result<Verified, GatewayError>,
     ) -> Result<Answer, EngineError> {
         // Work that grows with the request's size runs before the lock: the parameters are
-        // taken and encoded for the log here (a re-verified request has the same ones).
+        // taken, parsed into the typed request and encoded for the log here (a re-verified
+        // request has the same ones).
         let params = std::mem::take(&mut verified.params).into_pairs();
-        let encoded_params = match &self.log {
-            Some(_) => Some(EncodedParams::new(&params).map_err(storage)?),
-            None => None,
+        let pairs: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let request = ApiRequest::from_wire(verified.action.as_str(), &pairs);
+        let encoded_request = match (&self.log, &request) {
+            (Some(_), Ok(request)) => Some(EncodedRequest::new(request).map_err(storage)?),
+            _ => None,
         };
         let call = ApiCall {
             verified,
             real,
-            params,
-            encoded_params,
+            request,
+            encoded_request,
         };
         let answer = self.commit(|txn| txn.api(call, reverify)).await?;
         // `apply` answers every Api change.
@@ -552,27 +555,31 @@ impl Engine {
     }
 
     async fn apply_lines(&self, lines: Vec<&str>) -> Result<Vec<Answer>, EngineError> {
-        // Work that grows with the body runs before the lock: each line is copied and
-        // encoded for the log here; under the lock only its time is added.
+        // Work that grows with the body runs before the lock: each line's JSON is parsed and
+        // the line encoded for the log here; under the lock it is applied and only its time
+        // is added to the record.
         let mut prepared = Vec::with_capacity(lines.len());
         for line in lines {
+            let Some(parsed) = ParsedLine::parse(line.as_bytes()) else {
+                continue;
+            };
             let encoded = match &self.log {
                 Some(_) => Some(EncodedLine::new(line).map_err(storage)?),
                 None => None,
             };
-            prepared.push((line.to_owned(), encoded));
+            prepared.push((parsed, encoded));
         }
         self.commit(|txn| {
             let mut answers = Vec::with_capacity(prepared.len());
-            for (line, encoded_line) in prepared {
+            for (line, encoded_line) in &prepared {
                 let real = self.real_clock.now();
                 let at = txn.sim_now(real);
                 let encoded = encoded_line
-                    .map(|l| EncodedChange::line(at, &l))
+                    .as_ref()
+                    .map(|l| EncodedChange::line(at, l))
                     .transpose()
                     .map_err(storage)?;
-                let change = Change::Line { at, line };
-                answers.extend(txn.control(real, change, encoded.as_ref())?);
+                answers.push(txn.line(real, at, line, encoded.as_ref())?);
             }
             Ok(answers)
         })
@@ -639,12 +646,12 @@ impl Engine {
     }
 }
 
-/// A verified API call, its parameters taken out and encoded before the lock.
+/// A verified API call, its parameters parsed (or refused) and encoded before the lock.
 struct ApiCall {
     verified: Verified,
     real: DateTime<Utc>,
-    params: Vec<(String, String)>,
-    encoded_params: Option<EncodedParams>,
+    request: Result<ApiRequest, Refusal>,
+    encoded_request: Option<EncodedRequest>,
 }
 
 /// The simulation, locked, while [`Engine::commit`] runs one step: what it applies and
@@ -685,6 +692,33 @@ impl Txn<'_> {
         Ok(())
     }
 
+    /// A control-plane line parsed before the lock, applied at `at` (real time `real`),
+    /// then logged as [`Txn::control`] logs a change.
+    fn line(
+        &mut self,
+        real: DateTime<Utc>,
+        at: Timestamp,
+        line: &ParsedLine<'_>,
+        encoded: Option<&EncodedChange>,
+    ) -> Result<Answer, EngineError> {
+        let answer = apply_line(&mut self.core, at, line);
+        self.logged_with_offset(real, encoded)?;
+        Ok(answer)
+    }
+
+    /// After a control-plane change at real time `real`: the clock follows the
+    /// simulation's, then `encoded` is logged with the clock's offset.
+    fn logged_with_offset(
+        &mut self,
+        real: DateTime<Utc>,
+        encoded: Option<&EncodedChange>,
+    ) -> Result<(), EngineError> {
+        let clock = self.core.scenario.simulation().clock();
+        self.core.clock.follow(real, clock);
+        let offset = Some(self.core.clock.offset_ms());
+        self.append(encoded, offset, None)
+    }
+
     /// A control-plane change at real time `real`: applied, the clock following the
     /// simulation's, then logged with the clock's offset.
     fn control(
@@ -694,10 +728,7 @@ impl Txn<'_> {
         encoded: Option<&EncodedChange>,
     ) -> Result<Option<Answer>, EngineError> {
         let answer = self.apply(change);
-        let clock = self.core.scenario.simulation().clock();
-        self.core.clock.follow(real, clock);
-        let offset = Some(self.core.clock.offset_ms());
-        self.append(encoded, offset, None)?;
+        self.logged_with_offset(real, encoded)?;
         Ok(answer)
     }
 
@@ -711,8 +742,8 @@ impl Txn<'_> {
         let ApiCall {
             verified,
             real,
-            params,
-            encoded_params,
+            request,
+            encoded_request,
         } = call;
         let verified = if still_valid(self.core.scenario.simulation(), &verified) {
             verified
@@ -726,9 +757,16 @@ impl Txn<'_> {
             .map_err(|_| GatewayError::SignatureNonceUsed {
                 nonce: verified.nonce.clone(),
             })?;
+        let request = match request {
+            Ok(request) => request,
+            Err(refusal) => {
+                // Refused as it was parsed: nothing changed, nothing is written.
+                self.ticket = self.engine.barrier();
+                return Ok(Some(self.core.scenario.refuse(&refusal)));
+            }
+        };
         let at = self.sim_now(real);
         let Verified {
-            action,
             nonce,
             caller,
             access_key_id,
@@ -736,18 +774,18 @@ impl Txn<'_> {
         } = verified;
         // A start-up key is stripped from the parameters; faults still match it.
         let signing_key = matches!(caller, Caller::DefaultRoot).then_some(access_key_id);
-        let encoded = encoded_params
-            .map(|p| EncodedChange::api(at, action.as_str(), &p, signing_key.as_deref()))
+        let encoded = encoded_request
+            .map(|r| EncodedChange::api(at, &r, signing_key.as_deref()))
             .transpose()
             .map_err(storage)?;
+        let action = request.action();
         let change = Change::Api {
             at,
-            action: action.as_str().to_owned(),
-            params,
+            request,
             signing_key,
         };
         let answer = self.apply(change);
-        if answer.as_ref().is_some_and(|a| changed(action.as_str(), a)) {
+        if answer.as_ref().is_some_and(|a| changed(action, a)) {
             let nonce = StoredNonce {
                 value: nonce,
                 expires: expires.timestamp(),

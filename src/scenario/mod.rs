@@ -81,16 +81,20 @@ impl Scenario {
     /// Applies one scenario line; without `At`, the action runs at `now` when given (the
     /// emulator's real clock), else at the simulation's clock.
     pub fn apply_line_at(&mut self, line: &[u8], now: Option<Timestamp>) -> Option<Answer> {
-        let first = line.iter().position(|b| !b.is_ascii_whitespace())?;
-        if line[first] == b'#' {
-            return None;
-        }
+        let parsed = ParsedLine::parse(line)?;
+        Some(self.apply_parsed(&parsed, now))
+    }
+
+    /// Applies a line parsed beforehand ([`ParsedLine::parse`]), as
+    /// [`Scenario::apply_line_at`] does: a server parses a line's JSON before it takes the
+    /// lock around the simulation, and holds the lock only to apply it.
+    pub fn apply_parsed(&mut self, line: &ParsedLine<'_>, now: Option<Timestamp>) -> Answer {
         let is_first_line = self.answers == 0;
-        let (answer, fault) = match fields::parse_line(line) {
-            Err(error) => (Err(error), None),
-            Ok(fields) => self.dispatch_line(&fields, now, is_first_line),
+        let (answer, fault) = match &line.0 {
+            Err(error) => (Err(error.clone()), None),
+            Ok(fields) => self.dispatch_line(fields, now, is_first_line),
         };
-        Some(self.finish(answer, fault))
+        self.finish(answer, fault)
     }
 
     /// The answer, or the error answer of a refusal (which takes the next `RequestId`),
@@ -278,6 +282,22 @@ fn fault_for(
     };
     let seed = sim.settings.seed;
     Ok(sim.faults.fire(&subject, seed, now))
+}
+
+/// A scenario line whose JSON is parsed (its fields found, their values not yet read), or
+/// the refusal of a line that is not a JSON object. Borrows the line's text.
+pub struct ParsedLine<'a>(Result<Fields<'a>, LineError>);
+
+impl<'a> ParsedLine<'a> {
+    /// Parses `line`; `None` for a blank line or one whose first non-blank character is
+    /// `#` (it answers nothing).
+    pub fn parse(line: &'a [u8]) -> Option<ParsedLine<'a>> {
+        let first = line.iter().position(|b| !b.is_ascii_whitespace())?;
+        if line[first] == b'#' {
+            return None;
+        }
+        Some(ParsedLine(fields::parse_line(line)))
+    }
 }
 
 /// The longest scenario line `replay` reads, in bytes without its line end

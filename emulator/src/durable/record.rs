@@ -1,7 +1,7 @@
 //! One log record: a change with the simulation time it applied at, framed as one line
 //! `CRC32(json) SP json LF` so that recovery can tell a whole record from a torn one.
 
-use rds_backup_sim::scenario::Scenario;
+use rds_backup_sim::scenario::{ApiRequest, Scenario};
 use rds_backup_sim::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -10,16 +10,18 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "Kind", rename_all_fields = "PascalCase")]
 pub enum Change {
-    /// An API call on `/` that passed the gateway, with its action parameters.
+    /// An API call on `/` that passed the gateway: the typed request, stored as its action
+    /// and the parameters it reads (`"Action"`, `"Params"`; a log written before requests
+    /// were typed holds every wire parameter, and reads back the same).
     Api {
         /// The simulation time it ran at.
         at: Timestamp,
-        /// The action.
-        action: String,
-        /// The action's parameters, in order.
-        params: Vec<(String, String)>,
-        /// The `--access-key` key it was signed with (not among `params`): matched against
-        /// faults' `AccessKeyId` filters only, so that recovery fires the same faults.
+        /// The request.
+        #[serde(flatten)]
+        request: ApiRequest,
+        /// The `--access-key` key it was signed with (not among the parameters): matched
+        /// against faults' `AccessKeyId` filters only, so that recovery fires the same
+        /// faults.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         signing_key: Option<String>,
     },
@@ -110,17 +112,20 @@ impl EncodedChange {
     }
 }
 
-/// An API call's parameters, encoded before the simulation's lock is taken (the part of
-/// an [`Change::Api`] record that grows with the request).
+/// An API request, encoded before the simulation's lock is taken (the part of an
+/// [`Change::Api`] record that grows with the request): its members `"Action":…,"Params":…`.
 #[derive(Debug, Clone)]
-pub struct EncodedParams(Vec<u8>);
+pub struct EncodedRequest(Vec<u8>);
 
-impl EncodedParams {
-    /// Serializes `params` as [`Change::Api`] does.
-    pub fn new(params: &[(String, String)]) -> Result<EncodedParams, EncodeError> {
-        serde_json::to_vec(params)
-            .map(EncodedParams)
-            .map_err(|e| EncodeError(e.to_string()))
+impl EncodedRequest {
+    /// Serializes `request` as [`Change::Api`] does.
+    pub fn new(request: &ApiRequest) -> Result<EncodedRequest, EncodeError> {
+        let object = serde_json::to_vec(request).map_err(|e| EncodeError(e.to_string()))?;
+        // `object` is `{MEMBERS}`: a request serializes as an object.
+        match object.strip_prefix(b"{").and_then(|o| o.strip_suffix(b"}")) {
+            Some(members) => Ok(EncodedRequest(members.to_vec())),
+            None => Err(EncodeError("a request encodes as an object".to_owned())),
+        }
     }
 }
 
@@ -152,29 +157,20 @@ impl EncodedChange {
         Ok(EncodedChange(out))
     }
 
-    /// The [`Change::Api`] of `at`, `action`, the encoded `params` and the `signing_key`:
-    /// the same bytes as [`EncodedChange::new`] gives, with only the small parts encoded here
-    /// (under the lock).
+    /// The [`Change::Api`] of `at`, the encoded `request` and the `signing_key`: the same
+    /// bytes as [`EncodedChange::new`] gives, with only the small parts encoded here (under
+    /// the lock).
     pub fn api(
         at: Timestamp,
-        action: &str,
-        params: &EncodedParams,
+        request: &EncodedRequest,
         signing_key: Option<&str>,
     ) -> Result<EncodedChange, EncodeError> {
-        let head = serde_json::to_vec(&(at, action)).map_err(|e| EncodeError(e.to_string()))?;
-        // `head` is `[AT,ACTION]`.
-        let inner = &head[1..head.len() - 1];
-        let split = inner
-            .iter()
-            .position(|&b| b == b',')
-            .ok_or_else(|| EncodeError("a timestamp encodes as one JSON value".to_owned()))?;
-        let mut out = Vec::with_capacity(params.0.len() + head.len() + 40);
+        let at = serde_json::to_vec(&at).map_err(|e| EncodeError(e.to_string()))?;
+        let mut out = Vec::with_capacity(request.0.len() + at.len() + 40);
         out.extend_from_slice(b"{\"Kind\":\"Api\",\"At\":");
-        out.extend_from_slice(&inner[..split]);
-        out.extend_from_slice(b",\"Action\":");
-        out.extend_from_slice(&inner[split + 1..]);
-        out.extend_from_slice(b",\"Params\":");
-        out.extend_from_slice(&params.0);
+        out.extend_from_slice(&at);
+        out.push(b',');
+        out.extend_from_slice(&request.0);
         if let Some(key) = signing_key {
             out.extend_from_slice(b",\"SigningKey\":");
             let key = serde_json::to_vec(key).map_err(|e| EncodeError(e.to_string()))?;
@@ -251,6 +247,8 @@ impl Record {
 
 #[cfg(test)]
 mod tests {
+    use rds_backup_sim::ops::{ApiAction, ApiParam};
+
     use super::*;
 
     fn sample() -> Record {
@@ -258,8 +256,8 @@ mod tests {
             seq: 7,
             change: Change::Api {
                 at: Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap(),
-                action: "CreateBackup".into(),
-                params: vec![("DBInstanceId".into(), "rm-a".into())],
+                request: ApiRequest::new(ApiAction::CreateBackup)
+                    .with(ApiParam::DBInstanceId, "rm-a"),
                 signing_key: Some("testid".into()),
             },
             offset_ms: None,
@@ -314,28 +312,34 @@ mod tests {
 
     #[test]
     fn an_api_change_encoded_in_parts_is_the_changes_own_json() {
-        let Change::Api { at, action, .. } = sample().change else {
+        let Change::Api { at, .. } = sample().change else {
             unreachable!("the sample is an Api change")
         };
-        let params = vec![
-            ("DBInstanceId".to_owned(), "rm-\"a\",\\".to_owned()),
-            ("Tag".to_owned(), "é,".to_owned()),
-        ];
+        let request = ApiRequest::new(ApiAction::DescribeDBInstances)
+            .with(ApiParam::DBInstanceId, "rm-\"a\",\\")
+            .with(ApiParam::Tags, "{\"é\":\",\"}");
         for signing_key in [None, Some("test\"id")] {
             let whole = EncodedChange::new(&Change::Api {
                 at,
-                action: action.clone(),
-                params: params.clone(),
+                request: request.clone(),
                 signing_key: signing_key.map(str::to_owned),
             })
             .unwrap();
-            let encoded = EncodedParams::new(&params).unwrap();
-            let parts = EncodedChange::api(at, &action, &encoded, signing_key).unwrap();
+            let encoded = EncodedRequest::new(&request).unwrap();
+            let parts = EncodedChange::api(at, &encoded, signing_key).unwrap();
             assert_eq!(
                 String::from_utf8(parts.0).unwrap(),
                 String::from_utf8(whole.0).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn a_record_of_an_untyped_log_reads_back_as_the_typed_request() {
+        let old = br#"{"seq":7,"change":{"Kind":"Api","At":"2026-01-01T00:00:00Z","Action":"CreateBackup","Params":[["Format","JSON"],["DBInstanceId","rm-a"],["Version","2014-08-15"]],"SigningKey":"testid"},"nonce":{"value":"n1","expires":1800000000}}"#;
+        let mut line = Vec::new();
+        frame(old, &mut line);
+        assert_eq!(Record::decode(&line[..line.len() - 1]), Ok(sample()));
     }
 
     #[test]
