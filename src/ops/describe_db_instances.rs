@@ -14,9 +14,6 @@ use crate::simulation::{Scope, Simulation, TimeWentBackwards};
 use crate::time::Timestamp;
 use crate::vocab::{Engine, InstanceKind, InstanceStatus};
 
-/// The action's name, for the places that treat it apart (RAM authorizes it once).
-pub const ACTION: &str = "DescribeDBInstances";
-
 /// At most this many ids in `DBInstanceId` (DDI-4, \[choice\]).
 pub const MAX_IDS: usize = 100;
 /// At most this many pairs in `Tags` (DDI-4).

@@ -11,6 +11,7 @@ pub mod describe_db_instances;
 pub mod describe_instance;
 pub mod faults;
 pub mod forget_sets;
+pub mod identities;
 pub mod request;
 
 pub use request::{ApiAction, ApiParam, API_ACTIONS};

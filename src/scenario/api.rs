@@ -25,7 +25,7 @@ pub(crate) fn dispatch(
     let account = sim
         .authorize(
             request.get(ApiParam::AccessKeyId),
-            request.action().as_str(),
+            request.action(),
             request.get(ApiParam::DBInstanceId),
             request.get(ApiParam::RegionId),
         )
