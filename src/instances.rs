@@ -17,7 +17,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::InstanceId;
-use crate::instance::Instance;
+use crate::instance::{DatabasePool, Instance};
 
 /// The instances of a simulation, in creation order, by `DBInstanceId`.
 #[derive(Clone, Default)]
@@ -25,6 +25,8 @@ pub struct InstanceMap {
     /// Positions in `records`, hashed by the id of the instance there.
     index: HashTable<u32>,
     records: Vec<Instance>,
+    /// The distinct database lists of the instances, shared between them.
+    databases: DatabasePool,
 }
 
 /// The hash of an id (FxHash: fast, and the same on every machine).
@@ -43,8 +45,9 @@ impl InstanceMap {
         self.records.is_empty()
     }
 
+    /// Where the instance `id` sits in creation order.
     #[inline]
-    fn position(&self, id: &str) -> Option<usize> {
+    pub(crate) fn position(&self, id: &str) -> Option<usize> {
         let records = &self.records;
         if let [only] = records.as_slice() {
             // One instance (a fleet runner's simulation): no hashing.
@@ -67,15 +70,34 @@ impl InstanceMap {
         self.position(id).map(|at| &mut self.records[at])
     }
 
+    /// The instance at `position` (from [`Self::position`]).
+    #[inline]
+    pub(crate) fn at(&self, position: usize) -> &Instance {
+        &self.records[position]
+    }
+
+    /// The instance at `position` (from [`Self::position`]), to change it.
+    #[inline]
+    pub(crate) fn at_mut(&mut self, position: usize) -> &mut Instance {
+        &mut self.records[position]
+    }
+
     /// Whether an instance `id` exists.
     pub fn contains_key(&self, id: &str) -> bool {
         self.position(id).is_some()
     }
 
     /// Adds `instance` last, or replaces the instance of the same id in its place.
-    pub(crate) fn insert(&mut self, instance: Instance) {
+    pub(crate) fn insert(&mut self, mut instance: Instance) {
+        instance.databases = self
+            .databases
+            .intern(std::mem::take(&mut instance.databases));
         if let Some(at) = self.position(instance.id.as_str()) {
             self.records[at] = instance;
+            // A replaced instance may have held the last reference to a list.
+            if self.databases.len() > 2 * self.records.len() + 16 {
+                self.databases.prune();
+            }
             return;
         }
         let at =
@@ -92,6 +114,7 @@ impl InstanceMap {
     pub(crate) fn clear(&mut self) {
         self.index.clear();
         self.records.clear();
+        self.databases.clear();
     }
 
     /// The instances, in creation order.
