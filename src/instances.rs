@@ -46,7 +46,7 @@ impl InstanceMap {
     }
 
     /// Where the instance `id` sits in creation order.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn position(&self, id: &str) -> Option<usize> {
         let records = &self.records;
         if let [only] = records.as_slice() {

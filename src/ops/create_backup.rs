@@ -224,8 +224,9 @@ pub fn is_valid_db_name_parameter(name: &str) -> bool {
         && b[b.len() - 1].is_ascii_alphanumeric()
 }
 
-/// CB-1 … CB-5: the request's own syntax.
-#[inline]
+/// CB-1 … CB-5: the request's own syntax. Always inlined: returned through memory, its
+/// result cost a store-forwarding stall per call (docs/performance.md, issue 12).
+#[inline(always)]
 fn parse<'a>(request: &CreateBackupRequest<'a>) -> Result<Parsed<'a>, CreateBackupError> {
     let id = present(request.db_instance_id).ok_or(CreateBackupError::MissingInstanceId)?;
     let method = match present(request.backup_method) {
@@ -477,7 +478,7 @@ impl Simulation {
 
     /// CB-6 … CB-17 and the effects, for a parsed request whose instance (visible to the
     /// caller) is at `position`, at `now` (the clock already there).
-    #[inline]
+    #[inline(always)]
     fn create_backup_at(
         &mut self,
         parsed: &Parsed<'_>,
