@@ -210,3 +210,49 @@ impl<'de> Deserialize<'de> for InstanceMap {
         deserializer.deserialize_map(MapVisitor)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instance::{Database, InstanceSpec};
+    use crate::vocab::Engine;
+    use crate::Timestamp;
+
+    fn instance(id: &str, database: &str) -> Instance {
+        let mut spec = InstanceSpec::new(InstanceId::new(id).unwrap(), Engine::MySql);
+        spec.databases = vec![Database::running(database)];
+        spec.build(Timestamp::parse_rfc3339("2026-03-01T00:00:00Z").unwrap())
+            .unwrap()
+    }
+
+    /// The pool of database lists holds each distinct list once; replacing instances
+    /// leaves lists no instance holds, dropped once the pool holds more than twice as many
+    /// lists as instances, plus 16; it empties with the map.
+    #[test]
+    fn database_lists_are_shared_pruned_and_cleared() {
+        let mut map = InstanceMap::default();
+        for id in ["rm-1", "rm-2", "rm-3"] {
+            map.insert(instance(id, "app"));
+        }
+        assert_eq!(map.databases.len(), 1);
+        let sizes: Vec<usize> = (0..100)
+            .map(|k| {
+                map.insert(instance("rm-1", &format!("db{k}")));
+                map.databases.len()
+            })
+            .collect();
+        // "app" and rm-1's list, then one more each time, until 23 > 2 × 3 + 16 prunes.
+        let expected: Vec<usize> = (0..100).map(|k| 2 + k % 21).collect();
+        assert_eq!(sizes, expected);
+        assert_eq!(
+            map.get("rm-1").unwrap().databases(),
+            &[Database::running("db99")]
+        );
+        assert_eq!(
+            map.get("rm-2").unwrap().databases(),
+            &[Database::running("app")]
+        );
+        map.clear();
+        assert_eq!(map.databases.len(), 0);
+    }
+}
