@@ -1,9 +1,14 @@
-//! `create_backup` by instance id, accepted and refused, at 1e3, 1e5 and 1e6 instances
-//! visited in random order (docs/performance.md). The baseline in the same run is the
-//! bare lookup of the instance by id (`Simulation::instance`), the floor that random
-//! access to memory sets.
+//! `create_backup` by instance id at 1e3, 1e5 and 1e6 instances visited in random order,
+//! in the cells of the prototype's `micro` (../shared/reference/perf-prototype,
+//! docs/performance.md): `accept` (the previous job has ended and is settled by the
+//! request), `reject_job_exists` (CB-16: every instance has a job that runs for ten
+//! years), `reject_not_found` (CB-6: ids of the same shape that no instance has). The
+//! baseline in the same run is the bare lookup of the instance by id
+//! (`Simulation::instance`), the floor that random access to memory sets. The `batch_*`
+//! cells send the same requests through `Simulation::create_backups`, `BATCH` at a time
+//! (the prototype's `V5b` batches 32).
 //!
-//! Run: `cargo bench --bench create_backup`.
+//! Run: `cargo bench --bench create_backup` (a filter such as `-- '/1000$'` picks a size).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -19,6 +24,8 @@ const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
 /// Between two rounds over every instance: longer than a job (600 s) and short enough
 /// that a day holds at most 20 rounds (the daily limit): 86,400 / 4,321 < 20.
 const ROUND_MS: i64 = 4_321_000;
+/// Requests per `create_backups` call in the `batch_*` cells.
+const BATCH: usize = 256;
 
 /// Reads the wall clock for `iter_custom`: the only place this bench does.
 #[allow(clippy::disallowed_methods)]
@@ -26,23 +33,86 @@ fn wall_clock() -> std::time::Instant {
     std::time::Instant::now()
 }
 
+/// The id of instance `i` (`ghost`: the same shape, an id no instance has).
+fn id_of(i: usize, ghost: bool) -> CompactString {
+    if ghost {
+        format!("rx-{i:010}").into()
+    } else {
+        format!("rm-{i:010}").into()
+    }
+}
+
 /// `n` running MySQL instances with two databases, and their ids in random order.
 fn fleet(n: usize, duration_seconds: Option<u32>) -> (Simulation, Vec<CompactString>) {
     let start = Timestamp::parse_rfc3339("2026-03-01T00:00:00Z").expect("a valid literal");
     let mut sim = Simulation::new(Default::default(), start);
-    let mut ids: Vec<CompactString> = (0..n).map(|i| format!("rm-{i:010}").into()).collect();
+    let mut ids: Vec<CompactString> = (0..n).map(|i| id_of(i, false)).collect();
     for id in &ids {
         let mut spec = InstanceSpec::new(InstanceId::new(id).expect("not empty"), Engine::MySql);
         spec.databases = vec![Database::running("app"), Database::running("sales")];
         spec.backup_duration_seconds = duration_seconds;
         sim.create_instance(spec, start).expect("a valid instance");
     }
+    shuffle(&mut ids);
+    (sim, ids)
+}
+
+fn shuffle(ids: &mut [CompactString]) {
     let mut rng = FleetRng::new(7);
     for i in (1..ids.len()).rev() {
         let j = rng.below(i as u64 + 1) as usize;
         ids.swap(i, j);
     }
-    (sim, ids)
+}
+
+/// Splits `iters` calls into rounds of at most `n` (each instance visited at most once a
+/// round) and sums the time `round(calls)` reports for each.
+fn rounds(iters: u64, n: usize, mut round: impl FnMut(usize) -> Duration) -> Duration {
+    let mut elapsed = Duration::ZERO;
+    let mut done = 0;
+    while done < iters {
+        let calls = (iters - done).min(n as u64) as usize;
+        elapsed += round(calls);
+        done += calls as u64;
+    }
+    elapsed
+}
+
+/// How long `work` takes.
+fn timed(work: impl FnOnce()) -> Duration {
+    let started = wall_clock();
+    work();
+    started.elapsed()
+}
+
+/// `create_backup` for each of `requests`, one call each or `BATCH` at a time; how many
+/// were accepted.
+fn send(
+    sim: &mut Simulation,
+    requests: &[CreateBackupRequest<'_>],
+    now: Timestamp,
+    batched: bool,
+) -> usize {
+    let mut accepted = 0;
+    if batched {
+        let mut answers = Vec::with_capacity(BATCH);
+        for batch in requests.chunks(BATCH) {
+            answers.clear();
+            sim.create_backups(batch, now, &mut answers);
+            accepted += black_box(&answers).iter().filter(|a| a.is_ok()).count();
+        }
+    } else {
+        for request in requests {
+            accepted += usize::from(black_box(sim.create_backup(request, now).is_ok()));
+        }
+    }
+    accepted
+}
+
+fn requests(ids: &[CompactString]) -> Vec<CreateBackupRequest<'_>> {
+    ids.iter()
+        .map(|id| CreateBackupRequest::for_instance(id))
+        .collect()
 }
 
 fn bench(c: &mut Criterion) {
@@ -52,53 +122,66 @@ fn bench(c: &mut Criterion) {
         // Accepted: every instance once per round, the clock one round later each time,
         // so the previous job has ended (and is settled by the request) and the quota
         // allows it. Sets are forgotten between rounds, outside the timed part.
-        let (mut sim, ids) = fleet(n, None);
-        let mut now = sim.clock();
-        group.bench_function(BenchmarkId::new("accept", n), |b| {
-            b.iter_custom(|iters| {
-                let mut elapsed = Duration::ZERO;
-                let mut done = 0;
-                while done < iters {
-                    now = now.saturating_add_millis(ROUND_MS);
-                    let todo = (iters - done).min(n as u64) as usize;
-                    let started = wall_clock();
-                    for id in &ids[..todo] {
-                        let request = CreateBackupRequest::for_instance(id);
-                        let outcome = sim.create_backup(&request, now);
-                        debug_assert!(outcome.is_ok());
-                        black_box(outcome.ok());
-                    }
-                    elapsed += started.elapsed();
-                    done += todo as u64;
-                    for id in &ids[..todo] {
-                        sim.forget_sets_before(id, Timestamp::MAX, |_| ());
-                    }
-                }
-                elapsed
-            })
-        });
-        drop(sim);
+        for (cell, batched) in [("accept", false), ("batch_accept", true)] {
+            let (mut sim, ids) = fleet(n, None);
+            let asked = requests(&ids);
+            let mut now = sim.clock();
+            group.bench_function(BenchmarkId::new(cell, n), |b| {
+                b.iter_custom(|iters| {
+                    rounds(iters, n, |calls| {
+                        now = now.saturating_add_millis(ROUND_MS);
+                        let mut accepted = 0;
+                        let elapsed = timed(|| {
+                            accepted = send(&mut sim, &asked[..calls], now, batched);
+                        });
+                        assert_eq!(accepted, calls, "every request of the round is accepted");
+                        for id in &ids[..calls] {
+                            sim.forget_sets_before(id, Timestamp::MAX, |_| ());
+                        }
+                        elapsed
+                    })
+                })
+            });
+        }
 
         // Refused: every instance has a job that runs for ten years (CB-16, the last
-        // check but the quota's).
+        // check but the quota's); and ids that no instance has (CB-6).
         let (mut sim, ids) = fleet(n, Some(315_360_000));
         let now = sim.clock();
         for id in &ids {
             sim.create_backup(&CreateBackupRequest::for_instance(id), now)
                 .expect("the first request is accepted");
         }
-        let mut k = 0;
-        group.bench_function(BenchmarkId::new("reject", n), |b| {
-            b.iter(|| {
-                k = if k + 1 == n { 0 } else { k + 1 };
-                let request = CreateBackupRequest::for_instance(&ids[k]);
-                black_box(sim.create_backup(&request, now).is_err())
-            })
-        });
+        let mut ghosts: Vec<CompactString> = (0..n).map(|i| id_of(i, true)).collect();
+        shuffle(&mut ghosts);
+        let (exists, absent) = (requests(&ids), requests(&ghosts));
+        for (cell, asked, batched) in [
+            ("reject_job_exists", &exists, false),
+            ("reject_not_found", &absent, false),
+            ("batch_reject_job_exists", &exists, true),
+        ] {
+            group.bench_function(BenchmarkId::new(cell, n), |b| {
+                b.iter_custom(|iters| {
+                    rounds(iters, n, |calls| {
+                        let mut accepted = 0;
+                        let elapsed = timed(|| {
+                            accepted = send(&mut sim, &asked[..calls], now, batched);
+                        });
+                        assert_eq!(accepted, 0, "every request is refused");
+                        elapsed
+                    })
+                })
+            });
+        }
         group.bench_function(BenchmarkId::new("baseline_lookup", n), |b| {
-            b.iter(|| {
-                k = if k + 1 == n { 0 } else { k + 1 };
-                black_box(sim.instance(&ids[k]).is_some())
+            b.iter_custom(|iters| {
+                rounds(iters, n, |calls| {
+                    timed(|| {
+                        for id in &ids[..calls] {
+                            black_box(sim.instance(id).is_some());
+                        }
+                    })
+                })
             })
         });
     }

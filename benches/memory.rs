@@ -1,7 +1,9 @@
 //! Bytes per instance (docs/performance.md): a counting allocator measures the heap of one
-//! `Simulation` holding 1,000,000 instances with two databases each, fresh, and after a
-//! simulated day in which each took one manual backup, with sets forgotten as the fleet
-//! runner does with `--retain-days 0` (fleet mode). Prints the figures; no timing.
+//! `Simulation` holding 1,000,000 instances with two databases each, fresh; after a
+//! simulated day in which each took one manual backup, its set kept (the bytes per kept
+//! set are the difference); and after the sets are forgotten as the fleet runner does
+//! with `--retain-days 0` (fleet mode, the last ended job kept). Prints the figures; no
+//! timing.
 //!
 //! Run: `cargo bench --bench memory`.
 
@@ -61,6 +63,8 @@ fn main() {
     let day = start.saturating_add_millis(86_400_000);
     sim.advance_to(day).expect("later");
     sim.settle_all();
+    // Each instance now holds one ended job and its set (what `DescribeBackups` lists).
+    let with_set = LIVE.load(Ordering::Relaxed) - before;
     for i in 0..N {
         sim.forget_sets_before(&format!("rm-{i:010}"), Timestamp::MAX, |_| ());
     }
@@ -69,13 +73,19 @@ fn main() {
         "size_of::<Instance>() = {} bytes",
         std::mem::size_of::<rds_backup_sim::Instance>()
     );
+    let per = |bytes: usize| bytes as f64 / N as f64;
     println!(
         "fresh, two databases:          {:.1} bytes per instance",
-        fresh as f64 / N as f64
+        per(fresh)
+    );
+    println!(
+        "after one backup each, its set kept: {:.1} bytes per instance ({:.1} per kept set)",
+        per(with_set),
+        per(with_set) - per(fresh)
     );
     println!(
         "after one backup each (fleet mode, counts only): {:.1} bytes per instance",
-        after_day as f64 / N as f64
+        per(after_day)
     );
     std::hint::black_box(&sim);
 }

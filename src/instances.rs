@@ -17,7 +17,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::InstanceId;
-use crate::instance::Instance;
+use crate::instance::{DatabasePool, Instance};
 
 /// The instances of a simulation, in creation order, by `DBInstanceId`.
 #[derive(Clone, Default)]
@@ -25,6 +25,8 @@ pub struct InstanceMap {
     /// Positions in `records`, hashed by the id of the instance there.
     index: HashTable<u32>,
     records: Vec<Instance>,
+    /// The distinct database lists of the instances, shared between them.
+    databases: DatabasePool,
 }
 
 /// The hash of an id (FxHash: fast, and the same on every machine).
@@ -43,8 +45,9 @@ impl InstanceMap {
         self.records.is_empty()
     }
 
-    #[inline]
-    fn position(&self, id: &str) -> Option<usize> {
+    /// Where the instance `id` sits in creation order.
+    #[inline(always)]
+    pub(crate) fn position(&self, id: &str) -> Option<usize> {
         let records = &self.records;
         if let [only] = records.as_slice() {
             // One instance (a fleet runner's simulation): no hashing.
@@ -67,15 +70,34 @@ impl InstanceMap {
         self.position(id).map(|at| &mut self.records[at])
     }
 
+    /// The instance at `position` (from [`Self::position`]).
+    #[inline]
+    pub(crate) fn at(&self, position: usize) -> &Instance {
+        &self.records[position]
+    }
+
+    /// The instance at `position` (from [`Self::position`]), to change it.
+    #[inline]
+    pub(crate) fn at_mut(&mut self, position: usize) -> &mut Instance {
+        &mut self.records[position]
+    }
+
     /// Whether an instance `id` exists.
     pub fn contains_key(&self, id: &str) -> bool {
         self.position(id).is_some()
     }
 
     /// Adds `instance` last, or replaces the instance of the same id in its place.
-    pub(crate) fn insert(&mut self, instance: Instance) {
+    pub(crate) fn insert(&mut self, mut instance: Instance) {
+        instance.databases = self
+            .databases
+            .intern(std::mem::take(&mut instance.databases));
         if let Some(at) = self.position(instance.id.as_str()) {
             self.records[at] = instance;
+            // A replaced instance may have held the last reference to a list.
+            if self.databases.len() > 2 * self.records.len() + 16 {
+                self.databases.prune();
+            }
             return;
         }
         let at =
@@ -92,6 +114,7 @@ impl InstanceMap {
     pub(crate) fn clear(&mut self) {
         self.index.clear();
         self.records.clear();
+        self.databases.clear();
     }
 
     /// The instances, in creation order.
@@ -185,5 +208,51 @@ impl<'de> Deserialize<'de> for InstanceMap {
             }
         }
         deserializer.deserialize_map(MapVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instance::{Database, InstanceSpec};
+    use crate::vocab::Engine;
+    use crate::Timestamp;
+
+    fn instance(id: &str, database: &str) -> Instance {
+        let mut spec = InstanceSpec::new(InstanceId::new(id).unwrap(), Engine::MySql);
+        spec.databases = vec![Database::running(database)];
+        spec.build(Timestamp::parse_rfc3339("2026-03-01T00:00:00Z").unwrap())
+            .unwrap()
+    }
+
+    /// The pool of database lists holds each distinct list once; replacing instances
+    /// leaves lists no instance holds, dropped once the pool holds more than twice as many
+    /// lists as instances, plus 16; it empties with the map.
+    #[test]
+    fn database_lists_are_shared_pruned_and_cleared() {
+        let mut map = InstanceMap::default();
+        for id in ["rm-1", "rm-2", "rm-3"] {
+            map.insert(instance(id, "app"));
+        }
+        assert_eq!(map.databases.len(), 1);
+        let sizes: Vec<usize> = (0..100)
+            .map(|k| {
+                map.insert(instance("rm-1", &format!("db{k}")));
+                map.databases.len()
+            })
+            .collect();
+        // "app" and rm-1's list, then one more each time, until 23 > 2 × 3 + 16 prunes.
+        let expected: Vec<usize> = (0..100).map(|k| 2 + k % 21).collect();
+        assert_eq!(sizes, expected);
+        assert_eq!(
+            map.get("rm-1").unwrap().databases(),
+            &[Database::running("db99")]
+        );
+        assert_eq!(
+            map.get("rm-2").unwrap().databases(),
+            &[Database::running("app")]
+        );
+        map.clear();
+        assert_eq!(map.databases.len(), 0);
     }
 }

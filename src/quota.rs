@@ -100,6 +100,10 @@ impl QuotaLedger {
             self.accepted.copy_within(stale.., 0);
             self.accepted.truncate(kept);
         }
+        if self.accepted.capacity() == 0 {
+            // A first acceptance: room for one (a `Vec` would reserve four).
+            self.accepted.reserve_exact(1);
+        }
         self.accepted.push(now);
     }
 

@@ -504,6 +504,10 @@ pub(crate) fn end_job(
             });
         }
     }
+    if instance.history.capacity() == 0 {
+        // A first set: room for one (a `Vec` would reserve four, 224 bytes).
+        instance.history.reserve_exact(1);
+    }
     instance.history.push(JobRecord {
         id: job.id,
         backup_id: job.backup_id,

@@ -16,8 +16,11 @@ use crate::vocab::{
     Category, DbStatus, Engine, InstanceKind, InstanceStatus, LockMode, StorageType,
 };
 
+mod databases;
 mod spec;
 mod wire;
+
+pub(crate) use databases::{DatabaseList, DatabasePool};
 
 pub(crate) use spec::{validate_databases, validate_duration, validate_tags};
 pub use spec::{InstanceChanges, InstanceSpec, InvalidField};
@@ -29,7 +32,7 @@ pub const DEFAULT_ACCOUNT_ID: &str = "1000000000000001";
 pub const DEFAULT_REGION_ID: &str = "cn-hangzhou";
 
 /// A database on an instance.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Database {
     /// `DBName`.
@@ -92,7 +95,8 @@ pub struct Instance {
     /// Ended jobs and their sets, in the order they ended.
     pub(crate) history: Vec<JobRecord>,
     pub(crate) quota: QuotaLedger,
-    pub(crate) databases: Vec<Database>,
+    /// Shared with the instances that hold the same list (interned by `InstanceMap`).
+    pub(crate) databases: DatabaseList,
     /// Everything else; `None` while every field of it has its default.
     pub(crate) details: Option<Box<InstanceDetails>>,
 }

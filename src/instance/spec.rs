@@ -215,7 +215,7 @@ impl InstanceSpec {
             active_job: None,
             history: Vec::new(),
             quota: QuotaLedger::default(),
-            databases: self.databases,
+            databases: super::DatabaseList::new(self.databases),
             details: None,
         };
         let details = InstanceDetails {

@@ -4,7 +4,7 @@
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
-use super::{Database, FullBackupMark, Instance, InstanceDetails};
+use super::{DatabaseList, FullBackupMark, Instance, InstanceDetails};
 use crate::ids::InstanceId;
 use crate::job::{ActiveJob, JobRecord};
 use crate::policy::{BackupPolicy, RetentionDays};
@@ -31,7 +31,7 @@ pub(super) struct InstanceWire {
     account_id: CompactString,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tags: Vec<(CompactString, CompactString)>,
-    databases: Vec<Database>,
+    databases: DatabaseList,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     backup_duration_seconds: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -178,7 +178,8 @@ impl Simulation {
             instance.kind = kind;
         }
         if let Some(databases) = changes.databases {
-            instance.databases = databases;
+            // Not shared with other instances until the state is next loaded.
+            instance.databases = crate::instance::DatabaseList::new(databases);
         }
         if let Some(policy) = changes.policy {
             instance.next_auto_start = policy.and_then(|p| p.next_start_after(now));
