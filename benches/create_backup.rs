@@ -1,5 +1,5 @@
 //! `create_backup` by instance id at 1e3, 1e5 and 1e6 instances visited in random order,
-//! in the cells of the prototype's `micro` (../shared/reference/perf-prototype,
+//! in the cells of the perf prototype's `micro` benchmark (its figures beside ours are in
 //! docs/performance.md): `accept` (the previous job has ended and is settled by the
 //! request), `reject_job_exists` (CB-16: every instance has a job that runs for ten
 //! years), `reject_not_found` (CB-6: ids of the same shape that no instance has). The

@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
 use rds_backup_sim::ops::ApiAction;
-use rds_backup_sim::scenario::{Answer, ApiRequest, Body, ParsedLine, Refusal, Scenario};
+use rds_backup_sim::scenario::{Answer, ApiRequest, ParsedLine, Refusal, Scenario};
 use rds_backup_sim::simulation::DEFAULT_START;
 use rds_backup_sim::{Settings, Simulation, Timestamp};
 
@@ -156,7 +156,7 @@ fn apply(core: &mut Core, seed: u64, change: Change) -> Applied {
             at,
             request,
             signing_key,
-        } => core.scenario.call(&request, at, signing_key.as_deref()),
+        } => apply_api(core, at, &request, signing_key.as_deref()),
         Change::Line { at, line } => {
             let answer = ParsedLine::parse(line.as_bytes()).map(|l| apply_line(core, at, &l));
             return Applied {
@@ -171,6 +171,16 @@ fn apply(core: &mut Core, seed: u64, change: Change) -> Applied {
         answer: Some(answer),
         replaced: None,
     }
+}
+
+/// Applies an API call at `at`, live and on recovery.
+fn apply_api(
+    core: &mut Core,
+    at: Timestamp,
+    request: &ApiRequest,
+    signing_key: Option<&str>,
+) -> Answer {
+    core.scenario.call(request, at, signing_key)
 }
 
 /// Applies a control-plane line at `at`: the clock first catches up with `at` (real mode:
@@ -520,13 +530,7 @@ impl Engine {
             request,
             encoded_request,
         };
-        let answer = self.commit(|txn| txn.api(call, reverify)).await?;
-        // `apply` answers every Api change.
-        Ok(answer.unwrap_or_else(|| {
-            let mut empty = Answer::new(crate::request_id::fresh(), Body::Ok(Default::default()));
-            empty.http_status = 500;
-            empty
-        }))
+        self.commit(|txn| txn.api(call, reverify)).await
     }
 
     /// Applies the control-plane lines of `body` in order, as one batch (no other request
@@ -738,7 +742,7 @@ impl Txn<'_> {
         &mut self,
         call: ApiCall,
         reverify: impl FnOnce(&Simulation) -> Result<Verified, GatewayError>,
-    ) -> Result<Option<Answer>, EngineError> {
+    ) -> Result<Answer, EngineError> {
         let ApiCall {
             verified,
             real,
@@ -762,7 +766,7 @@ impl Txn<'_> {
             Err(refusal) => {
                 // Refused as it was parsed: nothing changed, nothing is written.
                 self.ticket = self.engine.barrier();
-                return Ok(Some(self.core.scenario.refuse(&refusal)));
+                return Ok(self.core.scenario.refuse(&refusal));
             }
         };
         let at = self.sim_now(real);
@@ -778,14 +782,9 @@ impl Txn<'_> {
             .map(|r| EncodedChange::api(at, &r, signing_key.as_deref()))
             .transpose()
             .map_err(storage)?;
-        let action = request.action();
-        let change = Change::Api {
-            at,
-            request,
-            signing_key,
-        };
-        let answer = self.apply(change);
-        if answer.as_ref().is_some_and(|a| changed(action, a)) {
+        // What recovery does with the record `encoded` holds (`apply`, `Change::Api`).
+        let answer = apply_api(&mut self.core, at, &request, signing_key.as_deref());
+        if changed(request.action(), &answer) {
             let nonce = StoredNonce {
                 value: nonce,
                 expires: expires.timestamp(),

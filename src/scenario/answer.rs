@@ -89,7 +89,7 @@ impl Serialize for Member<'_> {
 
 impl Answer {
     /// The answer with `request_id` to `body`.
-    pub fn new(request_id: RequestId, body: Body) -> Answer {
+    pub(crate) fn new(request_id: RequestId, body: Body) -> Answer {
         Answer {
             http_status: body.http_status(),
             request_id,

@@ -54,7 +54,7 @@ async fn serve(ctx: &Context, decoded: &DecodedRequest<'_>) -> http::Response<Bo
             if let Some(fired) = fault {
                 hold(fired).await;
             }
-            let mut response = response::answer(format, action.as_str(), &answer);
+            let mut response = response::answer(format, action.as_str(), answer);
             if let Some(fired) = fault {
                 super::note(&mut response).fault_id = Some(fired.fault_id());
                 if fired.kind == FaultKind::Timeout {

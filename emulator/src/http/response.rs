@@ -115,11 +115,8 @@ pub fn server(err: &ServerError) -> Response<Body> {
 
 /// A simulation answer on `/`, with a fresh `RequestId` (spec/emulator.md: unique ids on
 /// `/`): its body as JSON, or as XML under `<ACTIONResponse>` (errors under `<Error>`).
-pub fn answer(format: Format, action: &str, answer: &Answer) -> Response<Body> {
-    let answer = Answer {
-        request_id: request_id::fresh(),
-        ..answer.clone()
-    };
+pub fn answer(format: Format, action: &str, mut answer: Answer) -> Response<Body> {
+    answer.request_id = request_id::fresh();
     let mut response = match format {
         Format::Json => with(answer.http_status, JSON, answer.body_text()),
         Format::Xml => with(
