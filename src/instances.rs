@@ -51,10 +51,10 @@ impl InstanceMap {
         let records = &self.records;
         if let [only] = records.as_slice() {
             // One instance (a fleet runner's simulation): no hashing.
-            return (only.id.as_str() == id).then_some(0);
+            return only.id.is(id).then_some(0);
         }
         self.index
-            .find(hash(id), |&at| records[at as usize].id.as_str() == id)
+            .find(hash(id), |&at| records[at as usize].id.is(id))
             .map(|&at| at as usize)
     }
 

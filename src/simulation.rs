@@ -18,7 +18,7 @@ use crate::authz::Identity;
 use crate::faults::{Faults, Subject};
 use crate::ids::{BackupId, BackupJobId, FIRST_BACKUP_ID, FIRST_JOB_ID};
 use crate::instance::{FullBackupMark, Instance};
-use crate::job::{backup_size, ActiveJob, JobRecord};
+use crate::job::{backup_size, leading, ActiveJob, JobRecord};
 use crate::settings::Settings;
 use crate::time::{Timestamp, MILLIS_PER_HOUR};
 use crate::vocab::{BackupMethod, BackupMode, BackupType, Engine, SetStatus};
@@ -358,7 +358,7 @@ pub(crate) fn expire_sets(instance: &mut Instance, now: Timestamp) {
         return;
     };
     // Jobs end one after another, so `ended` grows along the history.
-    let due = history.partition_point(|r| r.ended.saturating_add_millis(keep) <= now);
+    let due = leading(history, |r| r.ended.saturating_add_millis(keep) <= now);
     if due > last && history[last].mode == BackupMode::Automated {
         history[last].set_deleted = true;
     }

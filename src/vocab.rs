@@ -93,7 +93,12 @@ pub trait WireEnum: Copy + 'static {
 }
 
 /// At most 64 characters of `text`, for messages that quote input.
+#[inline]
 pub(crate) fn clip(text: &str) -> &str {
+    if text.len() <= 64 {
+        // No more bytes than the limit: no more characters either.
+        return text;
+    }
     match text.char_indices().nth(64) {
         Some((end, _)) => &text[..end],
         None => text,

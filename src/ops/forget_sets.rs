@@ -26,7 +26,7 @@ impl Simulation {
             return 0;
         };
         let keep_last = instance.history.len().saturating_sub(1);
-        let old = instance.history[..keep_last].partition_point(|r| r.ended < cutoff);
+        let old = crate::job::leading(&instance.history[..keep_last], |r| r.ended < cutoff);
         for record in &instance.history[..old] {
             visit(record);
         }
