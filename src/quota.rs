@@ -10,6 +10,7 @@
 //! new window.
 
 use serde::{Deserialize, Serialize};
+use thin_vec::ThinVec;
 
 use crate::settings::Settings;
 use crate::time::{Timestamp, MILLIS_PER_DAY, MILLIS_PER_MINUTE};
@@ -19,7 +20,7 @@ use crate::vocab::QuotaWindow;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct QuotaLedger {
-    accepted: Vec<Timestamp>,
+    accepted: ThinVec<Timestamp>,
 }
 
 /// The first instant of the quota window that contains `now`, exclusive for `Rolling24h`.

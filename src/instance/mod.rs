@@ -6,6 +6,7 @@
 
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
+use thin_vec::ThinVec;
 
 use crate::ids::InstanceId;
 use crate::job::{ActiveJob, JobRecord};
@@ -93,7 +94,7 @@ pub struct Instance {
     pub(crate) next_auto_start: Option<Timestamp>,
     pub(crate) active_job: Option<ActiveJob>,
     /// Ended jobs and their sets, in the order they ended.
-    pub(crate) history: Vec<JobRecord>,
+    pub(crate) history: ThinVec<JobRecord>,
     pub(crate) quota: QuotaLedger,
     /// Shared with the instances that hold the same list (interned by `InstanceMap`).
     pub(crate) databases: DatabaseList,

@@ -213,7 +213,7 @@ impl InstanceSpec {
             retention: self.retention,
             backup_duration_seconds: self.backup_duration_seconds,
             active_job: None,
-            history: Vec::new(),
+            history: thin_vec::ThinVec::new(),
             quota: QuotaLedger::default(),
             databases: super::DatabaseList::new(self.databases),
             details: None,

@@ -78,7 +78,7 @@ impl From<Instance> for InstanceWire {
             next_auto_start: i.next_auto_start,
             active_job: i.active_job,
             active_job_databases: d.job_databases,
-            history: i.history,
+            history: i.history.into_iter().collect(),
             last_full: d.last_full,
             quota: i.quota,
         }
@@ -110,7 +110,7 @@ impl From<InstanceWire> for Instance {
             backup_duration_seconds: w.backup_duration_seconds,
             next_auto_start: w.next_auto_start,
             active_job: w.active_job,
-            history: w.history,
+            history: w.history.into_iter().collect(),
             quota: w.quota,
             databases: w.databases,
             details: (!details.is_default()).then(|| Box::new(details)),
