@@ -58,6 +58,36 @@ impl InstanceMap {
             .map(|&at| at as usize)
     }
 
+    /// The hash under which [`Self::position_hashed`] looks `id` up.
+    #[inline(always)]
+    pub(crate) fn hash_of(id: &str) -> u64 {
+        hash(id)
+    }
+
+    /// Reads the table's group and slots for `hash` without comparing any id: the batch
+    /// API calls it for a run of requests first, so that their misses on the table
+    /// overlap instead of following one another (safe code has no prefetch).
+    #[inline(always)]
+    pub(crate) fn warm(&self, hash: u64) {
+        if self.records.len() > 1 {
+            let _ = self
+                .index
+                .find(hash, |&at| std::hint::black_box(at) == u32::MAX);
+        }
+    }
+
+    /// [`Self::position`] for an id whose hash (from [`Self::hash_of`]) is known.
+    #[inline(always)]
+    pub(crate) fn position_hashed(&self, id: &str, hash: u64) -> Option<usize> {
+        let records = &self.records;
+        if let [only] = records.as_slice() {
+            return only.id.is(id).then_some(0);
+        }
+        self.index
+            .find(hash, |&at| records[at as usize].id.is(id))
+            .map(|&at| at as usize)
+    }
+
     /// The instance `id`.
     #[inline]
     pub fn get(&self, id: &str) -> Option<&Instance> {
