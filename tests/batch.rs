@@ -1,11 +1,13 @@
 //! `Simulation::create_backups` (the batch API) answers exactly what one `create_backup`
 //! call per request, in the same order, answers, and leaves the same state: instances of
 //! every kind, requests of every shape (unknown ids, bad parameters, repeats within a
-//! batch), batches longer than one run of lookups, a `now` earlier than the clock.
+//! batch), batches longer than one run of lookups, a `now` earlier than the clock; in a
+//! small simulation (decided one by one) and in one of `Simulation::BATCH_WARM_FROM`
+//! instances or more (the runs warmed first).
 
 use proptest::prelude::*;
 use rds_backup_sim::testing::{create_backup_params, instance_spec, CreateBackupParams};
-use rds_backup_sim::{InstanceId, Simulation, Timestamp};
+use rds_backup_sim::{Engine, InstanceId, InstanceSpec, Simulation, Timestamp};
 
 const INSTANCES: usize = 6;
 
@@ -13,14 +15,23 @@ fn ids() -> Vec<String> {
     (0..INSTANCES).map(|i| format!("rm-{i}")).collect()
 }
 
+/// The drawn instances; when `padded`, after `Simulation::BATCH_WARM_FROM` plain MySQL
+/// instances that no request names, so that `create_backups` takes its warming path.
 fn fleet() -> impl Strategy<Value = Simulation> {
     let specs: Vec<_> = ids()
         .into_iter()
         .map(|id| instance_spec(InstanceId::new(&id).expect("not empty")))
         .collect();
-    specs.prop_map(|specs| {
+    (specs, any::<bool>()).prop_map(|(specs, padded)| {
         let start = Timestamp::parse_rfc3339("2026-03-01T00:00:00Z").expect("a valid literal");
         let mut sim = Simulation::new(Default::default(), start);
+        if padded {
+            for i in 0..Simulation::BATCH_WARM_FROM {
+                let id = InstanceId::new(&format!("pad-{i}")).expect("not empty");
+                sim.create_instance(InstanceSpec::new(id, Engine::MySql), start)
+                    .expect("a valid instance");
+            }
+        }
         for spec in specs {
             sim.create_instance(spec, start)
                 .expect("the strategy draws valid instances");
