@@ -53,9 +53,7 @@ impl InstanceMap {
             // One instance (a fleet runner's simulation): no hashing.
             return only.id.is(id).then_some(0);
         }
-        self.index
-            .find(hash(id), |&at| records[at as usize].id.is(id))
-            .map(|&at| at as usize)
+        self.position_hashed(id, hash(id))
     }
 
     /// The hash under which [`Self::position_hashed`] looks `id` up.
@@ -80,9 +78,6 @@ impl InstanceMap {
     #[inline(always)]
     pub(crate) fn position_hashed(&self, id: &str, hash: u64) -> Option<usize> {
         let records = &self.records;
-        if let [only] = records.as_slice() {
-            return only.id.is(id).then_some(0);
-        }
         self.index
             .find(hash, |&at| records[at as usize].id.is(id))
             .map(|&at| at as usize)

@@ -462,6 +462,20 @@ wire_enum! {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn clip_keeps_64_characters_counting_characters_not_bytes() {
+        let short = "a".repeat(64);
+        assert_eq!(clip(&short), short);
+        let long = "b".repeat(65);
+        assert_eq!(clip(&long), &long[..64]);
+        // 64 two-byte characters are 128 bytes and are kept whole; a 65th is cut.
+        let wide = "é".repeat(64);
+        assert_eq!(clip(&wide), wide);
+        let wider = "é".repeat(65);
+        assert_eq!(clip(&wider), &wider[..128]);
+        assert_eq!(clip(""), "");
+    }
+
     use super::*;
 
     #[test]
