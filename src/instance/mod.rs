@@ -75,6 +75,9 @@ pub fn is_valid_database_name(name: &str) -> bool {
 /// pointer, absent while they hold their defaults (docs/architecture.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "InstanceWire", into = "InstanceWire")]
+// In this order: the first 64 bytes hold what a refused `CreateBackup` reads (the id, the
+// closed-set fields, the active job), the next line what settling and an acceptance add.
+#[repr(C)]
 pub struct Instance {
     pub(crate) id: InstanceId,
     pub(crate) engine: Engine,
@@ -83,19 +86,19 @@ pub struct Instance {
     pub(crate) status: InstanceStatus,
     pub(crate) lock: LockMode,
     pub(crate) category: Category,
-    /// `CreateTime`: the simulation time of its `Sim.CreateInstance`.
-    pub(crate) created: Timestamp,
-    pub(crate) policy: Option<BackupPolicy>,
     /// `BackupRetentionPeriod`: how long automatic sets are kept (T-6).
     pub(crate) retention: RetentionDays,
-    /// `BackupDurationSeconds` of this instance; `None` uses the simulation's default.
-    pub(crate) backup_duration_seconds: Option<u32>,
+    pub(crate) active_job: Option<ActiveJob>,
     /// The next automatic start (T-5), kept with the policy.
     pub(crate) next_auto_start: Option<Timestamp>,
-    pub(crate) active_job: Option<ActiveJob>,
     /// Ended jobs and their sets, in the order they ended.
     pub(crate) history: ThinVec<JobRecord>,
     pub(crate) quota: QuotaLedger,
+    pub(crate) policy: Option<BackupPolicy>,
+    /// `BackupDurationSeconds` of this instance; `None` uses the simulation's default.
+    pub(crate) backup_duration_seconds: Option<u32>,
+    /// `CreateTime`: the simulation time of its `Sim.CreateInstance`.
+    pub(crate) created: Timestamp,
     /// Shared with the instances that hold the same list (interned by `InstanceMap`).
     pub(crate) databases: DatabaseList,
     /// Everything else; `None` while every field of it has its default.
