@@ -56,25 +56,20 @@ impl InstanceMap {
         self.position_hashed(id, hash(id))
     }
 
-    /// The hash under which [`Self::position_hashed`] looks `id` up.
+    /// Reads the table's group and slots for `id` without comparing any id, and returns
+    /// the hash to find it with ([`Self::position_hashed`]): the batch API calls it for a
+    /// run of requests first, so that their misses on the table overlap instead of
+    /// following one another (safe code has no prefetch).
     #[inline(always)]
-    pub(crate) fn hash_of(id: &str) -> u64 {
-        hash(id)
+    pub(crate) fn warm(&self, id: &str) -> u64 {
+        let hash = hash(id);
+        let _ = self
+            .index
+            .find(hash, |&at| std::hint::black_box(at) == u32::MAX);
+        hash
     }
 
-    /// Reads the table's group and slots for `hash` without comparing any id: the batch
-    /// API calls it for a run of requests first, so that their misses on the table
-    /// overlap instead of following one another (safe code has no prefetch).
-    #[inline(always)]
-    pub(crate) fn warm(&self, hash: u64) {
-        if self.records.len() > 1 {
-            let _ = self
-                .index
-                .find(hash, |&at| std::hint::black_box(at) == u32::MAX);
-        }
-    }
-
-    /// [`Self::position`] for an id whose hash (from [`Self::hash_of`]) is known.
+    /// [`Self::position`] for an id whose hash (from [`Self::warm`]) is known.
     #[inline(always)]
     pub(crate) fn position_hashed(&self, id: &str, hash: u64) -> Option<usize> {
         let records = &self.records;

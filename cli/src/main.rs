@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 
 /// mimalloc's thread-local heaps: `simulate`'s threads allocate (job histories, quota
 /// ledgers, client plans) without waiting on each other, which glibc's arena locks made
-/// them do (docs/performance.md, "Two threads").
+/// them do (docs/performance.md, "Issue 12, third pass").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

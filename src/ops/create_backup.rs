@@ -12,7 +12,6 @@ use crate::error::{ErrorCode, WireError};
 use crate::faults::RequestFault;
 use crate::ids::BackupJobId;
 use crate::instance::Instance;
-use crate::instances::InstanceMap;
 use crate::quota::QuotaExceeded;
 use crate::simulation::{
     sql_server_auto_type, start_job, NewJob, Scope, Simulation, TimeWentBackwards,
@@ -484,19 +483,13 @@ impl Simulation {
             // Three passes over the run, each issuing loads that do not depend on one
             // another, so that their memory misses overlap: the table's slots, then the
             // instances, then the heap blocks the decision reads (history, quota ledger).
-            let mut hashes = [None; RUN];
-            for (hash, request) in hashes.iter_mut().zip(run) {
-                *hash = present(request.db_instance_id).map(|id| {
-                    let hash = InstanceMap::hash_of(id);
-                    self.instances.warm(hash);
-                    hash
-                });
+            let mut keys = [None; RUN];
+            for (key, request) in keys.iter_mut().zip(run) {
+                *key = present(request.db_instance_id).map(|id| (id, self.instances.warm(id)));
             }
             let mut found = [None; RUN];
-            for ((slot, request), hash) in found.iter_mut().zip(run).zip(hashes) {
-                *slot = present(request.db_instance_id)
-                    .zip(hash)
-                    .and_then(|(id, hash)| self.instances.position_hashed(id, hash));
+            for (slot, key) in found.iter_mut().zip(keys) {
+                *slot = key.and_then(|(id, hash)| self.instances.position_hashed(id, hash));
                 if let Some(at) = *slot {
                     self.instances.at(at).warm_fields();
                 }
