@@ -20,7 +20,7 @@ use crate::ids::{BackupId, BackupJobId, FIRST_BACKUP_ID, FIRST_JOB_ID};
 use crate::instance::{FullBackupMark, Instance};
 use crate::job::{backup_size, leading, ActiveJob, JobRecord};
 use crate::settings::Settings;
-use crate::time::{Timestamp, MILLIS_PER_HOUR};
+use crate::time::{MaybeTimestamp, Timestamp, MILLIS_PER_HOUR};
 use crate::vocab::{BackupMethod, BackupMode, BackupType, Engine, SetStatus};
 
 pub use crate::instances::InstanceMap;
@@ -291,7 +291,7 @@ pub(crate) fn instance_invariants(instance: &Instance, ids: &IdCounters) -> Resu
     if instance.quota.accepted().windows(2).any(|w| w[1] < w[0]) {
         return Err(format!("{id}: quota ledger out of order"));
     }
-    if instance.policy.is_none() && instance.next_auto_start.is_some() {
+    if instance.policy.is_none() && instance.next_auto_start.get().is_some() {
         return Err(format!("{id}: an automatic start without a policy"));
     }
     Ok(())
@@ -299,7 +299,33 @@ pub(crate) fn instance_invariants(instance: &Instance, ids: &IdCounters) -> Resu
 
 /// T-4: applies to `instance`, in time order, every job end and automatic start due by
 /// `now`; at equal times the job end comes first.
+///
+/// Inlined for its usual case, nothing due (a job still running, or none and no automatic
+/// start yet): then only T-6's check of the oldest set remains, and the loop is not
+/// entered (docs/performance.md, issue 12: the call and its loop were a seventh of a
+/// refused request's instructions).
+#[inline(always)]
 pub(crate) fn settle(
+    instance: &mut Instance,
+    ids: &mut IdCounters,
+    settings: &Settings,
+    faults: &mut Faults,
+    now: Timestamp,
+) {
+    let end_due = instance
+        .active_job
+        .as_ref()
+        .is_some_and(|job| job.ends_at() <= now);
+    let start_due = instance.next_auto_start.get().is_some_and(|at| at <= now);
+    if end_due || start_due {
+        settle_due(instance, ids, settings, faults, now);
+    }
+    expire_sets(instance, now);
+}
+
+/// [`settle`]'s loop, when a job end or an automatic start is due by `now`.
+#[inline(never)]
+fn settle_due(
     instance: &mut Instance,
     ids: &mut IdCounters,
     settings: &Settings,
@@ -308,7 +334,7 @@ pub(crate) fn settle(
 ) {
     loop {
         let end = instance.active_job.as_ref().map(ActiveJob::ends_at);
-        let auto = instance.next_auto_start;
+        let auto = instance.next_auto_start.get();
         match (end, auto) {
             (Some(end), auto) if end <= now && auto.is_none_or(|a| end <= a) => {
                 let fails = instance.active_job.is_some_and(|job| job.fails);
@@ -322,12 +348,12 @@ pub(crate) fn settle(
             }
             (_, Some(start)) if start <= now => {
                 start_automatic(instance, ids, settings, faults, start);
-                instance.next_auto_start = instance.policy.and_then(|p| p.next_start_after(start));
+                instance.next_auto_start =
+                    MaybeTimestamp::new(instance.policy.and_then(|p| p.next_start_after(start)));
             }
             _ => break,
         }
     }
-    expire_sets(instance, now);
 }
 
 /// Whether `record`'s set is an automatic one whose retention ran out by `now` (T-6: gone
@@ -351,8 +377,23 @@ fn drop_expired_before_last(instance: &mut Instance, now: Timestamp) {
 
 /// T-6: removes the automatic sets whose retention ran out by `now`. The last ended job
 /// stays, its set hidden (`set_deleted`), because CB-A3 reads whether it failed.
+///
+/// Inlined for its usual case: the oldest record is not due, so none is.
+#[inline(always)]
 pub(crate) fn expire_sets(instance: &mut Instance, now: Timestamp) {
     let keep = instance.retention.millis();
+    if instance
+        .history
+        .first()
+        .is_some_and(|oldest| oldest.ended.saturating_add_millis(keep) <= now)
+    {
+        expire_due_sets(instance, keep, now);
+    }
+}
+
+/// [`expire_sets`] when the oldest record is due.
+#[inline(never)]
+fn expire_due_sets(instance: &mut Instance, keep: i64, now: Timestamp) {
     let history = &mut instance.history;
     let Some(last) = history.len().checked_sub(1) else {
         return;

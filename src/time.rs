@@ -25,6 +25,43 @@ pub const MILLIS_PER_DAY: i64 = 24 * MILLIS_PER_HOUR;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(i64);
 
+/// An optional [`Timestamp`] in 8 bytes where `Option<Timestamp>` takes 16: no instant
+/// is `i64::MIN` (the range is [`Timestamp::MIN`]..=[`Timestamp::MAX`]), so that value
+/// stands for none. The instance keeps its next automatic start so (docs/performance.md,
+/// issue 12: a 128-byte instance).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MaybeTimestamp(i64);
+
+impl MaybeTimestamp {
+    /// No instant.
+    pub(crate) const NONE: MaybeTimestamp = MaybeTimestamp(i64::MIN);
+
+    /// `time`, or none.
+    #[inline]
+    pub(crate) const fn new(time: Option<Timestamp>) -> MaybeTimestamp {
+        match time {
+            Some(Timestamp(millis)) => MaybeTimestamp(millis),
+            None => Self::NONE,
+        }
+    }
+
+    /// The instant, if any.
+    #[inline]
+    pub(crate) const fn get(self) -> Option<Timestamp> {
+        if self.0 == i64::MIN {
+            None
+        } else {
+            Some(Timestamp(self.0))
+        }
+    }
+}
+
+impl fmt::Debug for MaybeTimestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
 /// Why a time string was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TimeParseError {
@@ -232,6 +269,17 @@ impl<'de> Deserialize<'de> for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn maybe_timestamp_keeps_every_instant_and_none() {
+        for time in [Timestamp::MIN, Timestamp(0), Timestamp(-1), Timestamp::MAX] {
+            assert_eq!(MaybeTimestamp::new(Some(time)).get(), Some(time));
+        }
+        assert_eq!(MaybeTimestamp::new(None).get(), None);
+        assert_eq!(MaybeTimestamp::NONE, MaybeTimestamp::new(None));
+        assert_ne!(MaybeTimestamp::NONE, MaybeTimestamp::new(Some(Timestamp::MIN)));
+        assert_eq!(format!("{:?}", MaybeTimestamp::NONE), "None");
+    }
 
     #[test]
     fn the_plain_utc_fast_path_agrees_with_chrono() {

@@ -1,7 +1,8 @@
 //! An instance's databases, shared by the instances that list the same ones: the
 //! simulation's instance map interns each list ([`DatabasePool`]), so a fleet whose
-//! instances hold the same databases keeps one copy, and an instance holds a pointer and a
-//! length instead of a heap block of its own (docs/architecture.md).
+//! instances hold the same databases keeps one copy, and an instance holds one pointer
+//! (8 bytes: the length sits with the shared list) instead of a heap block of its own
+//! (docs/architecture.md).
 
 use std::collections::HashSet;
 use std::ops::Deref;
@@ -14,12 +15,12 @@ use super::Database;
 
 /// The databases of an instance, in the order given; possibly shared with other instances.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct DatabaseList(Option<Arc<[Database]>>);
+pub(crate) struct DatabaseList(Option<Arc<Vec<Database>>>);
 
 impl DatabaseList {
     /// The list `databases` (not yet shared: [`DatabasePool::intern`] shares it).
     pub(crate) fn new(databases: Vec<Database>) -> DatabaseList {
-        DatabaseList((!databases.is_empty()).then(|| databases.into()))
+        DatabaseList((!databases.is_empty()).then(|| Arc::new(databases)))
     }
 }
 
@@ -28,7 +29,7 @@ impl Deref for DatabaseList {
 
     #[inline]
     fn deref(&self) -> &[Database] {
-        self.0.as_deref().unwrap_or(&[])
+        self.0.as_deref().map_or(&[], Vec::as_slice)
     }
 }
 
@@ -48,7 +49,7 @@ impl<'de> Deserialize<'de> for DatabaseList {
 /// The distinct database lists of a simulation's instances.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct DatabasePool {
-    lists: HashSet<Arc<[Database]>, FxBuildHasher>,
+    lists: HashSet<Arc<Vec<Database>>, FxBuildHasher>,
 }
 
 impl DatabasePool {

@@ -12,7 +12,7 @@ use crate::ids::InstanceId;
 use crate::job::{ActiveJob, JobRecord};
 use crate::policy::{BackupPolicy, RetentionDays};
 use crate::quota::QuotaLedger;
-use crate::time::Timestamp;
+use crate::time::{MaybeTimestamp, Timestamp};
 use crate::vocab::{
     Category, DbStatus, Engine, InstanceKind, InstanceStatus, LockMode, StorageType,
 };
@@ -75,9 +75,10 @@ pub fn is_valid_database_name(name: &str) -> bool {
 /// pointer, absent while they hold their defaults (docs/architecture.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "InstanceWire", into = "InstanceWire")]
-// In this order: the first 64 bytes hold what a refused `CreateBackup` reads (the id, the
-// closed-set fields, the active job), the next line what settling and an acceptance add.
-#[repr(C)]
+// In this order, 128 bytes on two whole cache lines: the first holds what a refused
+// `CreateBackup` reads (the id, the closed-set fields, the active job), the second what
+// settling and an acceptance add, then the descriptive rest (`layout_is_two_lines`).
+#[repr(C, align(64))]
 pub struct Instance {
     pub(crate) id: InstanceId,
     pub(crate) engine: Engine,
@@ -90,7 +91,7 @@ pub struct Instance {
     pub(crate) retention: RetentionDays,
     pub(crate) active_job: Option<ActiveJob>,
     /// The next automatic start (T-5), kept with the policy.
-    pub(crate) next_auto_start: Option<Timestamp>,
+    pub(crate) next_auto_start: MaybeTimestamp,
     /// Ended jobs and their sets, in the order they ended.
     pub(crate) history: ThinVec<JobRecord>,
     pub(crate) quota: QuotaLedger,
@@ -173,7 +174,7 @@ impl Instance {
     pub(crate) fn warm_fields(&self) {
         std::hint::black_box((
             self.active_job.as_ref().map(|j| j.started),
-            self.next_auto_start,
+            self.next_auto_start.get(),
             self.status,
             self.retention,
             self.backup_duration_seconds,
@@ -253,7 +254,7 @@ impl Instance {
     }
     /// The next automatic start, if a policy is set.
     pub fn next_auto_start(&self) -> Option<Timestamp> {
-        self.next_auto_start
+        self.next_auto_start.get()
     }
     /// The job that has not ended, as of the last time the instance was settled.
     pub fn active_job(&self) -> Option<&ActiveJob> {
@@ -339,6 +340,19 @@ impl Instance {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two whole cache lines, the first holding the id, the closed-set fields and the
+    /// active job (what a refusal reads): a change that grows the instance or moves a hot
+    /// field past the first line fails here, not only in a benchmark.
+    #[test]
+    fn layout_is_two_lines() {
+        use std::mem::{align_of, offset_of, size_of};
+        assert_eq!((size_of::<Instance>(), align_of::<Instance>()), (128, 64));
+        assert_eq!(offset_of!(Instance, id), 0);
+        assert!(offset_of!(Instance, active_job) + size_of::<Option<ActiveJob>>() <= 64);
+        assert!(offset_of!(Instance, retention) < 64);
+        assert_eq!(size_of::<MaybeTimestamp>(), 8);
+    }
 
     #[test]
     fn section1_database_naming_rule() {

@@ -208,7 +208,9 @@ impl InstanceSpec {
             lock: self.lock,
             category: self.category,
             created: now,
-            next_auto_start: self.policy.and_then(|p| p.next_start_after(now)),
+            next_auto_start: crate::time::MaybeTimestamp::new(
+                self.policy.and_then(|p| p.next_start_after(now)),
+            ),
             policy: self.policy,
             retention: self.retention,
             backup_duration_seconds: self.backup_duration_seconds,

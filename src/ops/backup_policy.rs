@@ -142,7 +142,7 @@ impl Simulation {
             Some(text) => RetentionDays::parse(text).ok_or(BackupPolicyError::InvalidRetention)?,
         };
         instance.retention = retention;
-        instance.next_auto_start = policy.next_start_after(now);
+        instance.next_auto_start = crate::time::MaybeTimestamp::new(policy.next_start_after(now));
         instance.policy = Some(policy);
         self.debug_check(request.db_instance_id.unwrap_or_default());
         Ok(())
@@ -174,7 +174,7 @@ impl Simulation {
         )?;
         Ok(PolicyView {
             policy: instance.policy,
-            next_start: instance.next_auto_start,
+            next_start: instance.next_auto_start.get(),
             retention: instance.retention,
         })
     }

@@ -182,7 +182,8 @@ impl Simulation {
             instance.databases = crate::instance::DatabaseList::new(databases);
         }
         if let Some(policy) = changes.policy {
-            instance.next_auto_start = policy.and_then(|p| p.next_start_after(now));
+            instance.next_auto_start =
+                crate::time::MaybeTimestamp::new(policy.and_then(|p| p.next_start_after(now)));
             instance.policy = policy;
         }
         if let Some(retention) = changes.retention {
