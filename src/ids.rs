@@ -38,27 +38,36 @@ impl InstanceId {
     }
 }
 
-/// `a == b`, by overlapping 8-byte words when both are 8 to 32 bytes long.
+/// `a == b`, by overlapping 8-byte words when both are 8 to 32 bytes long: the first and
+/// the last word, and for more than 16 bytes the two words after the first (each clamped
+/// to end by the last byte), together covering `0..n`.
 #[inline(always)]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
     }
-    if !(8..=32).contains(&n) {
+    let (Some(a_first), Some(b_first), Some(a_last), Some(b_last)) = (
+        a.first_chunk::<8>(),
+        b.first_chunk::<8>(),
+        a.last_chunk::<8>(),
+        b.last_chunk::<8>(),
+    ) else {
+        // Shorter than 8 bytes.
+        return a == b;
+    };
+    if a_first != b_first || a_last != b_last {
+        return false;
+    }
+    if n <= 16 {
+        return true;
+    }
+    if n > 32 {
         return a == b;
     }
-    let word = |s: &[u8], at: usize| {
-        u64::from_ne_bytes(
-            s[at..at + 8]
-                .try_into()
-                .expect("8 bytes: at + 8 <= n, as at <= n - 8 below"),
-        )
-    };
-    // Offsets 0, 8, 16 and 24, each clamped to n - 8: for n <= 32 they cover 0..n.
-    [0, 8, 16, 24]
-        .iter()
-        .all(|&at| word(a, at.min(n - 8)) == word(b, at.min(n - 8)))
+    // 17 to 32 bytes: the words at 8 and at 16 (clamped to n - 8) cover what is left.
+    let at = 16.min(n - 8);
+    a[8..16] == b[8..16] && a[at..at + 8] == b[at..at + 8]
 }
 
 impl Borrow<str> for InstanceId {

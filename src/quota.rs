@@ -2,25 +2,67 @@
 //!
 //! Each instance keeps the times of its accepted manual backups of the last 24 hours
 //! ([`QuotaLedger`]). Every window the settings can describe (a calendar day at any
-//! offset, or the rolling 24 hours) contains `now` and is at most 24 hours long, so older
-//! acceptances can never count again and are dropped when a new one is recorded. A check
-//! compares one kept time (the limit-th latest) with the window start, and only a refusal
-//! searches (at most the acceptances of one day) for its count: the cost does not grow with
-//! the instance's history, and a settings change (Q-4) re-reads the kept times under the
-//! new window.
+//! offset, or the rolling 24 hours) contains `now` and is at most 24 hours long, so
+//! acceptances 24 hours or more older than the newest can never count again: they are
+//! out of every reading ([`QuotaLedger::accepted`], the state's JSON, equality) and are
+//! dropped from memory when a new acceptance would otherwise need more room, not shifted
+//! out on every acceptance (docs/performance.md, issue 12). A check compares one kept time
+//! (the limit-th latest) with the window start, and only a refusal searches (at most the
+//! acceptances of one day) for its count: the cost does not grow with the instance's
+//! history, and a settings change (Q-4) re-reads the kept times under the new window.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thin_vec::ThinVec;
 
 use crate::settings::Settings;
 use crate::time::{Timestamp, MILLIS_PER_DAY, MILLIS_PER_MINUTE};
 use crate::vocab::QuotaWindow;
 
-/// The acceptance times of an instance's manual backups in the last 24 hours, oldest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+/// The acceptance times of an instance's manual backups in the 24 hours up to the newest,
+/// oldest first.
+///
+/// In memory, older times may precede them (`record` drops those only when the vector is
+/// full); no reading sees them. They cannot change a decision: every window holds only
+/// times after `now` minus 24 hours, and `now` is never before the newest time.
+#[derive(Clone, Default)]
 pub struct QuotaLedger {
-    accepted: ThinVec<Timestamp>,
+    /// In order; a prefix of times at or before the newest minus 24 hours is stale.
+    stored: ThinVec<Timestamp>,
+}
+
+impl PartialEq for QuotaLedger {
+    fn eq(&self, other: &QuotaLedger) -> bool {
+        self.accepted() == other.accepted()
+    }
+}
+
+impl Eq for QuotaLedger {}
+
+impl fmt::Debug for QuotaLedger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.accepted()).finish()
+    }
+}
+
+/// As the list of kept times (the state's JSON shape).
+impl Serialize for QuotaLedger {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.accepted().serialize(serializer)
+    }
+}
+
+/// From the list of kept times; times 24 hours or more older than the newest are dropped,
+/// as no window can hold them (docs/rules.md, Q-2).
+impl<'de> Deserialize<'de> for QuotaLedger {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut ledger = QuotaLedger {
+            stored: ThinVec::<Timestamp>::deserialize(deserializer)?,
+        };
+        ledger.drop_stale();
+        Ok(ledger)
+    }
 }
 
 /// The first instant of the quota window that contains `now`, exclusive for `Rolling24h`.
@@ -51,29 +93,32 @@ impl QuotaLedger {
         self.used_from(window_start(settings, now))
     }
 
+    /// How many of the stored times count from `start` (stale ones never do: they are
+    /// before every window start, `now` never being before the newest time).
     fn used_from(&self, start: WindowStart) -> usize {
         let first = match start {
-            WindowStart::Inclusive(start) => self.accepted.partition_point(|&t| t < start),
-            WindowStart::Exclusive(start) => self.accepted.partition_point(|&t| t <= start),
+            WindowStart::Inclusive(start) => self.stored.partition_point(|&t| t < start),
+            WindowStart::Exclusive(start) => self.stored.partition_point(|&t| t <= start),
         };
-        self.accepted.len() - first
+        self.stored.len() - first
     }
 
     /// CB-17: whether one more manual backup is allowed at `now` (fewer than the limit used).
     #[inline]
     pub fn allows(&self, settings: &Settings, now: Timestamp) -> Result<(), QuotaExceeded> {
         let limit = settings.daily_backup_limit;
-        let kept = self.accepted.len();
+        let kept = self.stored.len();
         if (kept as u64) < u64::from(limit) {
-            // Fewer kept acceptances than the limit: the window cannot hold more.
+            // Fewer stored times than the limit: the window cannot hold more.
             return Ok(());
         }
         let start = window_start(settings, now);
-        // The kept times are in order, so the window holds `limit` or more of them
-        // exactly when the `limit`-th latest counts: one comparison, no search. The count
-        // itself (for the refusal's context) is only searched for when refusing.
+        // The stored times are in order, so the window holds `limit` or more of them
+        // exactly when the `limit`-th latest counts: one comparison, no search (a stale
+        // one never counts). The count itself (for the refusal's context) is only searched
+        // for when refusing.
         let full = limit == 0 || {
-            let at = self.accepted[kept - limit as usize];
+            let at = self.stored[kept - limit as usize];
             match start {
                 WindowStart::Inclusive(start) => at >= start,
                 WindowStart::Exclusive(start) => at > start,
@@ -89,28 +134,61 @@ impl QuotaLedger {
         }
     }
 
-    /// CB-A2: records one acceptance at `now` (not earlier than any recorded one) and drops
-    /// those that no window containing `now` or a later instant can hold.
+    /// CB-A2: records one acceptance at `now` (not earlier than any recorded one). The times
+    /// that no window containing `now` or a later instant can hold leave every reading at
+    /// once, and memory when the vector would otherwise grow.
     #[inline]
     pub fn record(&mut self, now: Timestamp) {
-        let horizon = now.saturating_add_millis(-MILLIS_PER_DAY);
-        if self.accepted.first().is_some_and(|&t| t <= horizon) {
-            let stale = self.accepted.partition_point(|&t| t <= horizon);
-            // `Timestamp` is `Copy`: shifting the kept times down needs no `Drain`.
-            let kept = self.accepted.len() - stale;
-            self.accepted.copy_within(stale.., 0);
-            self.accepted.truncate(kept);
+        if self.stored.len() == self.stored.capacity() {
+            self.drop_stale_before(now);
+            if self.stored.capacity() == 0 {
+                // A first acceptance: room for one (a `Vec` would reserve four).
+                self.stored.reserve_exact(1);
+            }
         }
-        if self.accepted.capacity() == 0 {
-            // A first acceptance: room for one (a `Vec` would reserve four).
-            self.accepted.reserve_exact(1);
-        }
-        self.accepted.push(now);
+        self.stored.push(now);
     }
 
-    /// The kept acceptance times, oldest first.
+    /// How many stored times, from the front, are at or before `newest` minus 24 hours.
+    fn stale_before(&self, newest: Timestamp) -> usize {
+        let horizon = newest.saturating_add_millis(-MILLIS_PER_DAY);
+        if self.stored.first().is_some_and(|&t| t <= horizon) {
+            self.stored.partition_point(|&t| t <= horizon)
+        } else {
+            0
+        }
+    }
+
+    /// Drops the stored times at or before `newest` minus 24 hours.
+    fn drop_stale_before(&mut self, newest: Timestamp) {
+        let stale = self.stale_before(newest);
+        if stale > 0 {
+            // `Timestamp` is `Copy`: shifting the kept times down needs no `Drain`.
+            let kept = self.stored.len() - stale;
+            self.stored.copy_within(stale.., 0);
+            self.stored.truncate(kept);
+        }
+    }
+
+    /// Drops the stored times that no reading sees.
+    fn drop_stale(&mut self) {
+        if let Some(&newest) = self.stored.last() {
+            self.drop_stale_before(newest);
+        }
+    }
+
+    /// The kept acceptance times (the 24 hours up to the newest), oldest first.
     pub fn accepted(&self) -> &[Timestamp] {
-        &self.accepted
+        match self.stored.last() {
+            Some(&newest) => &self.stored[self.stale_before(newest)..],
+            None => &[],
+        }
+    }
+
+    /// The oldest stored time, stale or not (for the batch API's warming: no search).
+    #[inline(always)]
+    pub(crate) fn oldest_stored(&self) -> Option<&Timestamp> {
+        self.stored.first()
     }
 }
 
@@ -214,6 +292,50 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Stale times (24 hours or more before the newest) are out of every reading as soon as
+    /// a newer time is recorded, and out of memory once the vector is full; a state that
+    /// holds some reads without them.
+    #[test]
+    fn stale_times_leave_every_reading_at_once_and_memory_when_full() {
+        let mut ledger = QuotaLedger::default();
+        ledger.record(at("2026-03-01T09:00:00Z"));
+        ledger.record(at("2026-03-01T10:00:00Z"));
+        ledger.record(at("2026-03-01T11:00:00Z"));
+        assert!(
+            ledger.stored.len() < ledger.stored.capacity(),
+            "room for one more"
+        );
+        ledger.record(at("2026-03-02T10:00:00Z"));
+        let kept = [at("2026-03-01T11:00:00Z"), at("2026-03-02T10:00:00Z")];
+        assert_eq!(ledger.stored.len(), 4, "not shifted out on this acceptance");
+        assert_eq!(ledger.accepted(), &kept);
+        let mut fresh = QuotaLedger::default();
+        kept.iter().for_each(|&t| fresh.record(t));
+        assert_eq!(ledger, fresh);
+        assert_eq!(format!("{ledger:?}"), format!("{fresh:?}"));
+        assert_eq!(
+            serde_json::to_string(&ledger).unwrap(),
+            r#"["2026-03-01T11:00:00Z","2026-03-02T10:00:00Z"]"#
+        );
+        let loaded: QuotaLedger = serde_json::from_str(
+            r#"["2026-03-01T09:00:00Z","2026-03-01T10:00:00Z","2026-03-01T11:00:00Z","2026-03-02T10:00:00Z"]"#,
+        )
+        .unwrap();
+        assert_eq!((loaded.stored.len(), loaded.accepted()), (2, &kept[..]));
+        // One acceptance an hour for six weeks: 24 count, and memory stays near that.
+        let mut hourly = QuotaLedger::default();
+        let base = at("2026-03-03T00:00:00Z");
+        for hour in 0..1000_i64 {
+            hourly.record(base.saturating_add_millis(hour * 60 * MILLIS_PER_MINUTE));
+            assert_eq!(hourly.accepted().len(), 24.min(hour as usize + 1));
+            assert!(
+                hourly.stored.capacity() <= 64,
+                "{}",
+                hourly.stored.capacity()
+            );
         }
     }
 

@@ -480,6 +480,7 @@ pub(crate) struct NewJob {
 }
 
 /// CB-A1 (and T-5): starts a job at `now` with the next ids.
+#[inline(always)]
 pub(crate) fn start_job(
     instance: &mut Instance,
     ids: &mut IdCounters,
@@ -528,6 +529,7 @@ pub(crate) fn start_job(
 }
 
 /// T-2 and T-3: ends the active job at `at` and records its set.
+#[inline(always)]
 pub(crate) fn end_job(
     instance: &mut Instance,
     settings: &Settings,

@@ -277,7 +277,10 @@ mod tests {
         }
         assert_eq!(MaybeTimestamp::new(None).get(), None);
         assert_eq!(MaybeTimestamp::NONE, MaybeTimestamp::new(None));
-        assert_ne!(MaybeTimestamp::NONE, MaybeTimestamp::new(Some(Timestamp::MIN)));
+        assert_ne!(
+            MaybeTimestamp::NONE,
+            MaybeTimestamp::new(Some(Timestamp::MIN))
+        );
         assert_eq!(format!("{:?}", MaybeTimestamp::NONE), "None");
     }
 

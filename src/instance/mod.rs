@@ -164,7 +164,7 @@ impl Instance {
         std::hint::black_box((
             self.history.first().map(|r| r.ended),
             self.history.last().map(|r| r.ended),
-            self.quota.accepted().first(),
+            self.quota.oldest_stored(),
         ));
     }
 
