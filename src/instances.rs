@@ -1,21 +1,18 @@
 //! [`InstanceMap`]: the instances of a simulation, in creation order, found by id.
 //!
-//! A hash table of 32-bit positions into a vector of instances. Each instance holds its
-//! own id, so a lookup hashes the id (FxHash, fixed seed: deterministic on every
-//! machine), probes the table and compares the id stored in the instance itself: no
-//! second copy of the key, no stored hash, and the vector grows as vectors do rather
+//! A hash table of positions into a vector of instances ([`IdTable`]). Each instance holds
+//! its own id, so a lookup hashes the id (`id_table::hash`: the same on every machine),
+//! probes the table and compares the id stored in the instance itself when the slot's
+//! hash tag matches: no second copy of the key, and the vector grows as vectors do rather
 //! than to the table's capacity (docs/architecture.md, docs/performance.md).
 
 use std::fmt;
 
-use std::hash::BuildHasher;
-
-use hashbrown::HashTable;
-use rustc_hash::FxBuildHasher;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::id_table::{hash, IdTable};
 use crate::ids::InstanceId;
 use crate::instance::{DatabasePool, Instance};
 
@@ -23,15 +20,10 @@ use crate::instance::{DatabasePool, Instance};
 #[derive(Clone, Default)]
 pub struct InstanceMap {
     /// Positions in `records`, hashed by the id of the instance there.
-    index: HashTable<u32>,
+    index: IdTable,
     records: Vec<Instance>,
     /// The distinct database lists of the instances, shared between them.
     databases: DatabasePool,
-}
-
-/// The hash of an id (FxHash: fast, and the same on every machine).
-fn hash(id: &str) -> u64 {
-    FxBuildHasher.hash_one(id)
 }
 
 impl InstanceMap {
@@ -56,16 +48,14 @@ impl InstanceMap {
         self.position_hashed(id, hash(id))
     }
 
-    /// Reads the table's group and slots for `id` without comparing any id, and returns
-    /// the hash to find it with ([`Self::position_hashed`]): the batch API calls it for a
-    /// run of requests first, so that their misses on the table overlap instead of
-    /// following one another (safe code has no prefetch).
+    /// Reads the table's slot for `id` without comparing any id, and returns the hash to
+    /// find it with ([`Self::position_hashed`]): the batch API calls it for a run of
+    /// requests first, so that their misses on the table overlap instead of following one
+    /// another (safe code has no prefetch).
     #[inline(always)]
     pub(crate) fn warm(&self, id: &str) -> u64 {
         let hash = hash(id);
-        let _ = self
-            .index
-            .find(hash, |&at| std::hint::black_box(at) == u32::MAX);
+        self.index.warm(hash);
         hash
     }
 
@@ -73,9 +63,11 @@ impl InstanceMap {
     #[inline(always)]
     pub(crate) fn position_hashed(&self, id: &str, hash: u64) -> Option<usize> {
         let records = &self.records;
-        self.index
-            .find(hash, |&at| records[at as usize].id.is(id))
-            .map(|&at| at as usize)
+        self.index.find(
+            hash,
+            #[inline(always)]
+            |at| records[at].id.is(id),
+        )
     }
 
     /// The instance `id`.
@@ -123,10 +115,9 @@ impl InstanceMap {
         let at =
             u32::try_from(self.records.len()).expect("fewer than 2^32 instances in one simulation");
         let records = &self.records;
-        self.index
-            .insert_unique(hash(instance.id.as_str()), at, |&i| {
-                hash(records[i as usize].id.as_str())
-            });
+        self.index.insert(hash(instance.id.as_str()), at, |i| {
+            hash(records[i].id.as_str())
+        });
         self.records.push(instance);
     }
 
@@ -160,8 +151,7 @@ impl InstanceMap {
     /// Bytes this map holds beyond its own struct, by capacity (the instances' own
     /// heap parts not included).
     pub fn table_bytes(&self) -> usize {
-        self.index.capacity() * (std::mem::size_of::<u32>() + 1)
-            + self.records.capacity() * std::mem::size_of::<Instance>()
+        self.index.bytes() + self.records.capacity() * std::mem::size_of::<Instance>()
     }
 }
 

@@ -87,6 +87,7 @@ pub mod authz;
 pub mod error;
 pub mod faults;
 pub mod fleet;
+mod id_table;
 pub mod ids;
 pub mod instance;
 pub mod instances;
