@@ -12,37 +12,41 @@
 //! tombstone.
 
 /// The hash of an id: its bytes as little-endian words (the first and last, overlapping
-/// for 9 to 15 bytes, and every word between for longer ids), mixed with its length. The
-/// same on every machine; nothing visible depends on it (instances are listed in creation
-/// order), only where the table keeps them.
+/// for 9 to 15 bytes, and every word between for longer ids), each multiplied by its own
+/// odd constant (independent multiplications, so they overlap in the processor), combined
+/// with the length and mixed once more. The same on every machine; nothing visible depends
+/// on it (instances are listed in creation order), only where the table keeps them.
 #[inline(always)]
 pub(crate) fn hash(id: &str) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mix = |h: u64, word: u64| (h ^ word).wrapping_mul(K).rotate_left(31);
+    const K1: u64 = 0x9E37_79B9_7F4A_7C15;
+    const K2: u64 = 0xC2B2_AE3D_27D4_EB4F;
+    const K3: u64 = 0x1656_67B1_9E37_79F9;
     let bytes = id.as_bytes();
-    let mut h = (bytes.len() as u64).wrapping_mul(K);
-    match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+    let len = bytes.len() as u64;
+    let mut h = match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
         (Some(first), Some(last)) => {
-            h = mix(h, u64::from_le_bytes(*first));
+            let mut h = u64::from_le_bytes(*first).wrapping_mul(K1)
+                ^ u64::from_le_bytes(*last).wrapping_mul(K2).rotate_left(32);
             if bytes.len() > 16 {
                 for word in bytes[8..bytes.len() - 8].chunks(8) {
                     let mut padded = [0; 8];
                     padded[..word.len()].copy_from_slice(word);
-                    h = mix(h, u64::from_le_bytes(padded));
+                    h = (h ^ u64::from_le_bytes(padded)).wrapping_mul(K3).rotate_left(29);
                 }
             }
-            h = mix(h, u64::from_le_bytes(*last));
+            h
         }
         _ => {
             // Shorter than 8 bytes.
             let mut padded = [0; 8];
             padded[..bytes.len()].copy_from_slice(bytes);
-            h = mix(h, u64::from_le_bytes(padded));
+            u64::from_le_bytes(padded).wrapping_mul(K1)
         }
-    }
+    };
     // Every input bit reaches the low bits (the slot) and the high ones (the tag).
+    h ^= len.wrapping_mul(K3);
     h ^= h >> 32;
-    h = h.wrapping_mul(K);
+    h = h.wrapping_mul(K1);
     h ^ (h >> 29)
 }
 
