@@ -315,7 +315,12 @@ mod tests {
         let mut fresh = QuotaLedger::default();
         kept.iter().for_each(|&t| fresh.record(t));
         assert_eq!(ledger, fresh);
-        assert_eq!(format!("{ledger:?}"), format!("{fresh:?}"));
+        assert_ne!(ledger, QuotaLedger::default());
+        fresh.record(at("2026-03-02T11:00:00Z"));
+        assert_ne!(ledger, fresh, "one more time kept");
+        let mut fresh = QuotaLedger::default();
+        kept.iter().for_each(|&t| fresh.record(t));
+        assert_eq!(format!("{ledger:?}"), format!("{kept:?}"));
         assert_eq!(
             serde_json::to_string(&ledger).unwrap(),
             r#"["2026-03-01T11:00:00Z","2026-03-02T10:00:00Z"]"#

@@ -565,3 +565,43 @@ pub(crate) fn end_job(
         set_deleted: false,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::policy::BackupPolicy;
+    use crate::{CreateBackupRequest, Engine, InstanceId, InstanceSpec, Simulation, Timestamp};
+
+    /// T-6 during a long settle: automatic sets that expired while the clock jumped go one
+    /// at a time, and only automatic ones; three manual sets taken before the jump all stay.
+    #[test]
+    fn t6_a_long_jump_drops_expired_automatic_sets_only() {
+        let start = Timestamp::parse_rfc3339("2026-03-01T00:00:00Z").unwrap();
+        let mut sim = Simulation::new(Default::default(), start);
+        let mut spec = InstanceSpec::new(InstanceId::new("rm-1").unwrap(), Engine::MySql);
+        let every_day = "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday";
+        spec.policy = Some(BackupPolicy::parse("02:00Z-03:00Z", every_day, 2).unwrap());
+        sim.create_instance(spec, start).unwrap();
+        let request = CreateBackupRequest::for_instance("rm-1");
+        for minutes in [0, 20, 40] {
+            let now = start.saturating_add_millis(minutes * 60_000);
+            sim.create_backup(&request, now).unwrap();
+        }
+        sim.advance_to(Timestamp::parse_rfc3339("2026-04-01T00:00:00Z").unwrap())
+            .unwrap();
+        sim.settle_all();
+        let history = sim.instance("rm-1").unwrap().history();
+        let manual: Vec<u64> = history
+            .iter()
+            .filter(|r| r.mode == crate::vocab::BackupMode::Manual && !r.set_deleted)
+            .map(|r| r.id.0)
+            .collect();
+        assert_eq!(manual, [100_001, 100_002, 100_003]);
+        // The automatic sets of the last 7 days stay (one a day, 03-25 to 03-31), and the
+        // newest job is the last record.
+        let automatic = history.len() - 3;
+        assert_eq!(automatic, 7, "{history:?}");
+        let newest = history.iter().map(|r| r.id.0).max().unwrap();
+        assert_eq!(history.last().unwrap().id.0, newest);
+        assert_eq!(sim.check_invariants(), Ok(()));
+    }
+}
