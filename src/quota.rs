@@ -71,7 +71,9 @@ enum WindowStart {
     /// Acceptances at or after this instant count.
     Inclusive(Timestamp),
     /// Acceptances after this instant count.
-    Exclusive(Timestamp),
+    /// Acceptances after this many milliseconds since the epoch count (not clamped to
+    /// [`Timestamp::MIN`]: within a day of it, every kept time is after the start).
+    Exclusive(i64),
 }
 
 fn window_start(settings: &Settings, now: Timestamp) -> WindowStart {
@@ -81,9 +83,7 @@ fn window_start(settings: &Settings, now: Timestamp) -> WindowStart {
             let day = now.day_number(settings.quota_utc_offset.minutes());
             WindowStart::Inclusive(Timestamp::clamped(day * MILLIS_PER_DAY - offset))
         }
-        QuotaWindow::Rolling24h => {
-            WindowStart::Exclusive(now.saturating_add_millis(-MILLIS_PER_DAY))
-        }
+        QuotaWindow::Rolling24h => WindowStart::Exclusive(now.as_millis() - MILLIS_PER_DAY),
     }
 }
 
@@ -98,7 +98,9 @@ impl QuotaLedger {
     fn used_from(&self, start: WindowStart) -> usize {
         let first = match start {
             WindowStart::Inclusive(start) => self.stored.partition_point(|&t| t < start),
-            WindowStart::Exclusive(start) => self.stored.partition_point(|&t| t <= start),
+            WindowStart::Exclusive(start) => {
+                self.stored.partition_point(|&t| t.as_millis() <= start)
+            }
         };
         self.stored.len() - first
     }
@@ -112,6 +114,14 @@ impl QuotaLedger {
             // Fewer stored times than the limit: the window cannot hold more.
             return Ok(());
         }
+        if limit > 0 {
+            let at = self.stored[kept - limit as usize];
+            if at.as_millis() <= now.as_millis() - MILLIS_PER_DAY {
+                // The `limit`-th latest is 24 hours or more old: no window, at most 24
+                // hours long and containing `now`, holds it (nor a start to compute).
+                return Ok(());
+            }
+        }
         let start = window_start(settings, now);
         // The stored times are in order, so the window holds `limit` or more of them
         // exactly when the `limit`-th latest counts: one comparison, no search (a stale
@@ -121,7 +131,7 @@ impl QuotaLedger {
             let at = self.stored[kept - limit as usize];
             match start {
                 WindowStart::Inclusive(start) => at >= start,
-                WindowStart::Exclusive(start) => at > start,
+                WindowStart::Exclusive(start) => at.as_millis() > start,
             }
         };
         if full {
@@ -236,6 +246,13 @@ mod tests {
         };
         assert_eq!(ledger.used(&rolling, at("2026-03-02T09:59:59Z")), 1);
         assert_eq!(ledger.used(&rolling, at("2026-03-02T10:00:00Z")), 0);
+        // At the first supported instant, the 24 hours before reach past it: an
+        // acceptance exactly then counts until exactly a day later.
+        let mut first = QuotaLedger::default();
+        first.record(Timestamp::MIN);
+        let later = |millis| Timestamp::MIN.saturating_add_millis(millis);
+        assert_eq!(first.used(&rolling, later(MILLIS_PER_DAY - 1)), 1);
+        assert_eq!(first.used(&rolling, later(MILLIS_PER_DAY)), 0);
     }
 
     #[test]
@@ -265,31 +282,38 @@ mod tests {
 
     #[test]
     fn allows_agrees_with_counting_for_every_limit_window_and_instant() {
-        let base = at("2026-03-01T00:00:00Z");
-        let mut ledger = QuotaLedger::default();
-        for k in 0..30_i64 {
-            ledger.record(base.saturating_add_millis(k * 50 * MILLIS_PER_MINUTE));
-        }
-        for limit in 0..8 {
-            for window in [QuotaWindow::CalendarDay, QuotaWindow::Rolling24h] {
-                let settings = Settings {
-                    daily_backup_limit: limit,
-                    quota_window: window,
-                    ..Settings::default()
-                };
-                for step in 0..200_i64 {
-                    let now = base.saturating_add_millis(step * 10 * MILLIS_PER_MINUTE);
-                    let used = ledger.used(&settings, now) as u64;
-                    let expected = if used < u64::from(limit) {
-                        Ok(())
-                    } else {
-                        Err(QuotaExceeded { limit, used })
+        // Also before 1970 (negative milliseconds) and from the first supported instant.
+        for base in [
+            "2026-03-01T00:00:00Z",
+            "1969-12-31T12:00:00Z",
+            "0001-01-01T00:00:00Z",
+        ] {
+            let base = at(base);
+            let mut ledger = QuotaLedger::default();
+            for k in 0..30_i64 {
+                ledger.record(base.saturating_add_millis(k * 50 * MILLIS_PER_MINUTE));
+            }
+            for limit in 0..8 {
+                for window in [QuotaWindow::CalendarDay, QuotaWindow::Rolling24h] {
+                    let settings = Settings {
+                        daily_backup_limit: limit,
+                        quota_window: window,
+                        ..Settings::default()
                     };
-                    assert_eq!(
-                        ledger.allows(&settings, now),
-                        expected,
-                        "{limit} {window:?} {now}"
-                    );
+                    for step in 0..200_i64 {
+                        let now = base.saturating_add_millis(step * 10 * MILLIS_PER_MINUTE);
+                        let used = ledger.used(&settings, now) as u64;
+                        let expected = if used < u64::from(limit) {
+                            Ok(())
+                        } else {
+                            Err(QuotaExceeded { limit, used })
+                        };
+                        assert_eq!(
+                            ledger.allows(&settings, now),
+                            expected,
+                            "{limit} {window:?} {now}"
+                        );
+                    }
                 }
             }
         }
