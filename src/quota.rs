@@ -114,26 +114,22 @@ impl QuotaLedger {
             // Fewer stored times than the limit: the window cannot hold more.
             return Ok(());
         }
-        if limit > 0 {
-            let at = self.stored[kept - limit as usize];
-            if at.as_millis() <= now.as_millis() - MILLIS_PER_DAY {
-                // The `limit`-th latest is 24 hours or more old: no window, at most 24
-                // hours long and containing `now`, holds it (nor a start to compute).
-                return Ok(());
-            }
+        // The `limit`-th latest stored time; none for a limit of 0, always full.
+        let nth = (limit > 0).then(|| self.stored[kept - limit as usize]);
+        if nth.is_some_and(|at| at.as_millis() <= now.as_millis() - MILLIS_PER_DAY) {
+            // 24 hours or more old: no window, at most 24 hours long and containing
+            // `now`, holds it (nor is there a start to compute).
+            return Ok(());
         }
         let start = window_start(settings, now);
         // The stored times are in order, so the window holds `limit` or more of them
         // exactly when the `limit`-th latest counts: one comparison, no search (a stale
         // one never counts). The count itself (for the refusal's context) is only searched
         // for when refusing.
-        let full = limit == 0 || {
-            let at = self.stored[kept - limit as usize];
-            match start {
-                WindowStart::Inclusive(start) => at >= start,
-                WindowStart::Exclusive(start) => at.as_millis() > start,
-            }
-        };
+        let full = nth.is_none_or(|at| match start {
+            WindowStart::Inclusive(start) => at >= start,
+            WindowStart::Exclusive(start) => at.as_millis() > start,
+        });
         if full {
             Err(QuotaExceeded {
                 limit,
@@ -342,8 +338,6 @@ mod tests {
         assert_ne!(ledger, QuotaLedger::default());
         fresh.record(at("2026-03-02T11:00:00Z"));
         assert_ne!(ledger, fresh, "one more time kept");
-        let mut fresh = QuotaLedger::default();
-        kept.iter().for_each(|&t| fresh.record(t));
         assert_eq!(format!("{ledger:?}"), format!("{kept:?}"));
         assert_eq!(
             serde_json::to_string(&ledger).unwrap(),
