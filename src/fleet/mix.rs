@@ -5,6 +5,8 @@
 //! ([`FleetMix::spec`]), so a shard or a thread that runs instances `a..b` builds exactly
 //! the instances the unsharded run builds there.
 
+use std::sync::OnceLock;
+
 use crate::ids::InstanceId;
 use crate::instance::{Database, InstanceSpec};
 use crate::policy::BackupPolicy;
@@ -105,9 +107,23 @@ fn draw<T: Copy>(rng: &mut FleetRng, list: &[(T, u32)], fallback: T) -> T {
 
 /// The `DBInstanceId` of instance `index`: `rm-` and ten digits.
 pub fn instance_id(index: u64) -> InstanceId {
-    let text = format!("rm-{index:010}");
+    // `format!("rm-{index:010}")` without the formatting machinery: it ran once per
+    // instance of a fleet, a few per cent of a run (docs/performance.md, issue 12).
+    let mut text = [b'0'; 23];
+    text[..3].copy_from_slice(b"rm-");
+    let (mut rest, mut end) = (index, text.len());
+    while rest > 0 {
+        end -= 1;
+        text[end] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+    }
+    // At least ten digits, zero-padded; `u64::MAX` has twenty.
+    let start = end.min(text.len() - 10);
+    text.copy_within(start.., 3);
+    let len = 3 + (text.len() - start);
+    let id = std::str::from_utf8(&text[..len]).expect("\"rm-\" and ASCII digits are UTF-8");
     // The text starts with "rm-", so it is never empty.
-    InstanceId::new(&text).expect("an id starting with rm- is not empty")
+    InstanceId::new(id).expect("an id starting with rm- is not empty")
 }
 
 impl FleetMix {
@@ -133,8 +149,8 @@ impl FleetMix {
         let hour = rng.below(6);
         spec.policy = match draw(&mut rng, &self.policies, PolicyChoice::None) {
             PolicyChoice::None => None,
-            PolicyChoice::Daily => policy(hour, ALL_DAYS),
-            PolicyChoice::ThreeDays => policy(hour, "Monday,Wednesday,Friday"),
+            PolicyChoice::Daily => policy(hour, Days::All),
+            PolicyChoice::ThreeDays => policy(hour, Days::Three),
         };
         if rng.chance(self.long_backup_per_mille) && self.long_backup_seconds > 0 {
             spec.backup_duration_seconds = Some(self.long_backup_seconds);
@@ -144,10 +160,28 @@ impl FleetMix {
 }
 
 const ALL_DAYS: &str = "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday";
+const THREE_DAYS: &str = "Monday,Wednesday,Friday";
 
-fn policy(hour: u64, days: &str) -> Option<BackupPolicy> {
-    let time = format!("{hour:02}:00Z-{:02}:00Z", hour + 1);
-    BackupPolicy::parse(&time, days, 1).ok()
+/// The policy of a one-hour window from `hour` (0 to 5) on `days`. The twelve a mix can
+/// give are parsed once per process, not once per instance.
+fn policy(hour: u64, days: Days) -> Option<BackupPolicy> {
+    static POLICIES: OnceLock<[[Option<BackupPolicy>; 6]; 2]> = OnceLock::new();
+    let table = POLICIES.get_or_init(|| {
+        [ALL_DAYS, THREE_DAYS].map(|days| {
+            std::array::from_fn(|hour| {
+                let time = format!("{hour:02}:00Z-{:02}:00Z", hour + 1);
+                BackupPolicy::parse(&time, days, 1).ok()
+            })
+        })
+    });
+    table[days as usize].get(hour as usize).copied().flatten()
+}
+
+/// The day sets of [`PolicyChoice`], as indexes into [`policy`]'s table.
+#[derive(Clone, Copy)]
+enum Days {
+    All = 0,
+    Three = 1,
 }
 
 #[cfg(test)]
@@ -166,6 +200,34 @@ mod tests {
             assert_eq!(sim.create_instance(spec, now), Ok(()));
         }
         assert_eq!(instance_id(42).as_str(), "rm-0000000042");
+    }
+
+    #[test]
+    fn instance_ids_and_policies_are_the_formatted_and_parsed_ones() {
+        let edges = [
+            0,
+            7,
+            9_999_999_999,
+            10_000_000_000,
+            123_456_789_012,
+            u64::MAX,
+        ];
+        for index in edges
+            .into_iter()
+            .chain(0..2_000)
+            .chain((1..20).map(|k| 10u64.pow(k) - 1))
+        {
+            assert_eq!(instance_id(index).as_str(), format!("rm-{index:010}"));
+        }
+        for hour in 0..6_u64 {
+            for (days, text) in [(Days::All, ALL_DAYS), (Days::Three, THREE_DAYS)] {
+                let time = format!("{hour:02}:00Z-{:02}:00Z", hour + 1);
+                let parsed = BackupPolicy::parse(&time, text, 1).ok();
+                assert!(parsed.is_some());
+                assert_eq!(policy(hour, days), parsed);
+            }
+        }
+        assert_eq!(policy(6, Days::All), None);
     }
 
     #[test]

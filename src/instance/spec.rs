@@ -183,19 +183,19 @@ impl InstanceSpec {
         if let Some(seconds) = self.backup_duration_seconds {
             validate_duration(seconds)?;
         }
-        let account_id = self
-            .account_id
-            .unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_owned());
+        // Borrowed: a default costs no allocation (one per instance of a fleet).
+        let account_id = self.account_id.as_deref().unwrap_or(DEFAULT_ACCOUNT_ID);
         if account_id.len() != 16 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(InvalidField::new("AccountId", "must be 16 digits"));
         }
         let engine_version = self
             .engine_version
-            .unwrap_or_else(|| self.engine.default_version().to_owned());
+            .as_deref()
+            .unwrap_or(self.engine.default_version());
         if engine_version.is_empty() || engine_version.len() > 64 {
             return Err(InvalidField::new("EngineVersion", "must be 1-64 bytes"));
         }
-        let region = self.region.unwrap_or_else(|| DEFAULT_REGION_ID.to_owned());
+        let region = self.region.as_deref().unwrap_or(DEFAULT_REGION_ID);
         if region.is_empty() || region.len() > 64 {
             return Err(InvalidField::new("RegionId", "must be 1-64 bytes"));
         }
