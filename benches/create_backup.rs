@@ -9,6 +9,16 @@
 //! (the prototype's `V5b` batches 32).
 //!
 //! Run: `cargo bench --bench create_backup` (a filter such as `-- '/1000$'` picks a size).
+//!
+//! The allocator is the program's, mimalloc, which asks for transparent huge pages for
+//! its large regions: at 1e6 instances a request otherwise pays a TLB miss and page walk
+//! on each of the instance, its table slot and its blocks. `MIMALLOC_ALLOW_THP=0` runs
+//! the same cells on 4 KiB pages, as the prototype's `micro` without `HUGE=1`
+//! (docs/performance.md, "Issue 12, fifth pass").
+
+/// The program's allocator (cli/src/main.rs), huge pages and all.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::hint::black_box;
 use std::time::Duration;
