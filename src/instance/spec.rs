@@ -234,3 +234,66 @@ impl InstanceSpec {
         Ok(instance)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> InstanceSpec {
+        InstanceSpec::new(InstanceId::new("rm-1").expect("not empty"), Engine::MySql)
+    }
+
+    fn refusal(spec: InstanceSpec) -> Option<InvalidField> {
+        spec.build(Timestamp::MIN).err()
+    }
+
+    #[test]
+    fn account_region_and_engine_version_are_checked_exactly() {
+        let account = |text: &str| {
+            refusal(InstanceSpec {
+                account_id: Some(text.to_owned()),
+                ..spec()
+            })
+        };
+        let digits = InvalidField::new("AccountId", "must be 16 digits");
+        assert_eq!(account("123456789012345a"), Some(digits.clone()));
+        assert_eq!(account("12345678901234567"), Some(digits.clone()));
+        assert_eq!(account("123456789012345"), Some(digits));
+        assert_eq!(account("1234567890123456"), None);
+
+        // 1 to 64 bytes, each bound exactly.
+        let bytes = |field: &'static str, with: fn(String) -> InstanceSpec| {
+            let refused = Some(InvalidField::new(field, "must be 1-64 bytes"));
+            assert_eq!(refusal(with(String::new())), refused);
+            assert_eq!(refusal(with("8".repeat(65))), refused);
+            assert_eq!(refusal(with("8".repeat(64))), None);
+            assert_eq!(refusal(with("8".to_owned())), None);
+        };
+        bytes("EngineVersion", |text| InstanceSpec {
+            engine_version: Some(text),
+            ..spec()
+        });
+        bytes("RegionId", |text| InstanceSpec {
+            region: Some(text),
+            ..spec()
+        });
+    }
+
+    #[test]
+    fn defaults_leave_no_details_and_others_are_kept() {
+        let plain = spec().build(Timestamp::MIN).expect("a valid instance");
+        assert!(plain.details.is_none());
+        assert_eq!(plain.engine_version(), Engine::MySql.default_version());
+        let custom = InstanceSpec {
+            engine_version: Some("5.7".to_owned()),
+            region: Some("cn-beijing".to_owned()),
+            account_id: Some("1234567890123456".to_owned()),
+            ..spec()
+        }
+        .build(Timestamp::MIN)
+        .expect("a valid instance");
+        assert_eq!(custom.engine_version(), "5.7");
+        assert_eq!(custom.region(), "cn-beijing");
+        assert_eq!(custom.account_id(), "1234567890123456");
+    }
+}
