@@ -78,6 +78,17 @@
 //! assert_eq!(again.body_json()["Code"], "BackupJobExists");
 //! # }
 //! ```
+//!
+//! # Large fleets in memory
+//!
+//! From about 10⁵ instances in one [`Simulation`], a request's time is mostly memory: the
+//! id table's slot, the instance (128 bytes) and the blocks of its history and quota.
+//! [`Simulation::create_backups`] overlaps those misses for many requests at once, with
+//! the answers one call per request would give. Transparent huge pages take a quarter to
+//! two fifths off each request at 10⁶ instances, and keep it steady on a busy machine
+//! (`docs/performance.md`, issue 12): the `rds-backup-sim` program gets them from its
+//! allocator (mimalloc); a program on glibc's allocator can ask for them with
+//! `GLIBC_TUNABLES=glibc.malloc.hugetlb=1`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 // docs.rs builds with `--cfg docsrs` and marks the items that need a feature.
