@@ -5,9 +5,8 @@
 #
 # usage: bash benches/proto_compare.sh PROTOTYPE_BINARY [ROUNDS]
 #
-# PROTOTYPE_BINARY is the prototype's `rdsproto`, built beside this repository with
-#   cargo build --release --locked --manifest-path ../shared/reference/perf-prototype/Cargo.toml \
-#     --target-dir /tmp/proto-target
+# PROTOTYPE_BINARY is the perf prototype's `rdsproto` (issue 12 names it), built from
+# its own sources with `cargo build --release`; this repository does not hold it.
 # Each round: the `create_backup` bench at 1e3 and 1e6 (criterion's mean) and the
 # prototype's `micro` (V3, V5b; median of three), first with transparent huge pages
 # (ours: mimalloc's default; the prototype: HUGE=1), then on 4 KiB pages

@@ -1,10 +1,11 @@
 //! [`InstanceMap`]: the instances of a simulation, in creation order, found by id.
 //!
-//! A hash table of positions into a vector of instances (`id_table::IdTable`). Each instance holds
-//! its own id, so a lookup hashes the id (`id_table::hash`: the same on every machine),
-//! probes the table and compares the id stored in the instance itself when the slot's
-//! hash tag matches: no second copy of the key, and the vector grows as vectors do rather
-//! than to the table's capacity (docs/architecture.md, docs/performance.md).
+//! A hash table of positions into a vector of instances (`id_table::IdTable`). Each
+//! instance holds its own id, so a lookup hashes the id (`id_table::hash`: the same on
+//! every machine), probes the table and compares the id stored in the instance itself
+//! when the slot's hash tag matches: no second copy of the key, and the vector grows as
+//! vectors do rather than to the table's capacity (docs/architecture.md,
+//! docs/performance.md).
 
 use std::fmt;
 

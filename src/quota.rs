@@ -70,7 +70,6 @@ impl<'de> Deserialize<'de> for QuotaLedger {
 enum WindowStart {
     /// Acceptances at or after this instant count.
     Inclusive(Timestamp),
-    /// Acceptances after this instant count.
     /// Acceptances after this many milliseconds since the epoch count (not clamped to
     /// [`Timestamp::MIN`]: within a day of it, every kept time is after the start).
     Exclusive(i64),

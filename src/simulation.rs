@@ -461,18 +461,11 @@ pub(crate) fn sql_server_auto_type(instance: &Instance, now: Timestamp) -> Backu
     };
     let too_old = now.as_millis() - full.started.as_millis() > 72 * MILLIS_PER_HOUR;
     // The search for an added database, the costly part, last (callgrind, issue 12).
-    // Usually the list is the one the full backup copied, in the same order.
     let added = || {
-        let same = instance
+        instance
             .databases
             .iter()
-            .map(|db| &db.name)
-            .eq(&full.databases);
-        !same
-            && instance
-                .databases
-                .iter()
-                .any(|db| !full.databases.contains(&db.name))
+            .any(|db| !full.databases.contains(&db.name))
     };
     if too_old || instance.last_job_failed() || added() {
         BackupType::FullBackup
