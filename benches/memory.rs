@@ -2,8 +2,8 @@
 //! `Simulation` holding 1,000,000 instances with two databases each, fresh; after a
 //! simulated day in which each took one manual backup, its set kept (the bytes per kept
 //! set are the difference); and after the sets are forgotten as the fleet runner does
-//! with `--retain-days 0` (fleet mode, the last ended job kept). Prints the figures; no
-//! timing.
+//! with `--retain-days 0` (fleet mode, the last ended job kept); then after a second
+//! backup each, both sets kept (the cost of a further set). Prints the figures; no timing.
 //!
 //! Run: `cargo bench --bench memory`.
 
@@ -69,6 +69,16 @@ fn main() {
         sim.forget_sets_before(&format!("rm-{i:010}"), Timestamp::MAX, |_| ());
     }
     let after_day = LIVE.load(Ordering::Relaxed) - before;
+    // A second day: each takes one more backup, both sets kept.
+    for i in 0..N {
+        let id = format!("rm-{i:010}");
+        let request = CreateBackupRequest::for_instance(&id);
+        sim.create_backup(&request, day).expect("accepted");
+    }
+    sim.advance_to(day.saturating_add_millis(86_400_000))
+        .expect("later");
+    sim.settle_all();
+    let with_two = LIVE.load(Ordering::Relaxed) - before;
     println!(
         "size_of::<Instance>() = {} bytes",
         std::mem::size_of::<rds_backup_sim::Instance>()
@@ -86,6 +96,11 @@ fn main() {
     println!(
         "after one backup each (fleet mode, counts only): {:.1} bytes per instance",
         per(after_day)
+    );
+    println!(
+        "after a second backup each, both sets kept: {:.1} bytes per instance ({:.1} for the second set)",
+        per(with_two),
+        per(with_two) - per(after_day)
     );
     std::hint::black_box(&sim);
 }

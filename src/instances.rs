@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::id_table::{hash, IdTable};
 use crate::ids::InstanceId;
-use crate::instance::{DatabasePool, Instance};
+use crate::instance::{Instance, ProfilePool};
 
 /// The instances of a simulation, in creation order, by `DBInstanceId`.
 #[derive(Clone, Default)]
@@ -23,8 +23,8 @@ pub struct InstanceMap {
     /// Positions in `records`, hashed by the id of the instance there.
     index: IdTable,
     records: Vec<Instance>,
-    /// The distinct database lists of the instances, shared between them.
-    databases: DatabasePool,
+    /// The distinct profiles of the instances, shared between them.
+    profiles: ProfilePool,
 }
 
 impl InstanceMap {
@@ -102,14 +102,12 @@ impl InstanceMap {
 
     /// Adds `instance` last, or replaces the instance of the same id in its place.
     pub(crate) fn insert(&mut self, mut instance: Instance) {
-        instance.databases = self
-            .databases
-            .intern(std::mem::take(&mut instance.databases));
+        instance.profile = self.profiles.intern(std::mem::take(&mut instance.profile));
         if let Some(at) = self.position(instance.id.as_str()) {
             self.records[at] = instance;
-            // A replaced instance may have held the last reference to a list.
-            if self.databases.len() > 2 * self.records.len() + 16 {
-                self.databases.prune();
+            // A replaced instance may have held the last reference to a profile.
+            if self.profiles.len() > 2 * self.records.len() + 16 {
+                self.profiles.prune();
             }
             return;
         }
@@ -126,7 +124,7 @@ impl InstanceMap {
     pub(crate) fn clear(&mut self) {
         self.index.clear();
         self.records.clear();
-        self.databases.clear();
+        self.profiles.clear();
     }
 
     /// The instances, in creation order.
@@ -236,23 +234,23 @@ mod tests {
             .unwrap()
     }
 
-    /// The pool of database lists holds each distinct list once; replacing instances
-    /// leaves lists no instance holds, dropped once the pool holds more than twice as many
-    /// lists as instances, plus 16; it empties with the map.
+    /// The pool of profiles holds each distinct profile once; replacing instances leaves
+    /// profiles no instance holds, dropped once the pool holds more than twice as many
+    /// profiles as instances, plus 16; it empties with the map.
     #[test]
-    fn database_lists_are_shared_pruned_and_cleared() {
+    fn profiles_are_shared_pruned_and_cleared() {
         let mut map = InstanceMap::default();
         for id in ["rm-1", "rm-2", "rm-3"] {
             map.insert(instance(id, "app"));
         }
-        assert_eq!(map.databases.len(), 1);
+        assert_eq!(map.profiles.len(), 1);
         let sizes: Vec<usize> = (0..100)
             .map(|k| {
                 map.insert(instance("rm-1", &format!("db{k}")));
-                map.databases.len()
+                map.profiles.len()
             })
             .collect();
-        // "app" and rm-1's list, then one more each time, until 23 > 2 × 3 + 16 prunes.
+        // "app" and rm-1's profile, then one more each time, until 23 > 2 × 3 + 16 prunes.
         let expected: Vec<usize> = (0..100).map(|k| 2 + k % 21).collect();
         assert_eq!(sizes, expected);
         assert_eq!(
@@ -264,6 +262,6 @@ mod tests {
             &[Database::running("app")]
         );
         map.clear();
-        assert_eq!(map.databases.len(), 0);
+        assert_eq!(map.profiles.len(), 0);
     }
 }

@@ -82,7 +82,8 @@
 //! # Large fleets in memory
 //!
 //! From about 10⁵ instances in one [`Simulation`], a request's time is mostly memory: the
-//! id table's slot, the instance (128 bytes) and the blocks of its history and quota.
+//! id table's slot, the instance (one 64-byte line), its backup state (one more, once it
+//! has backed up) and the blocks of its history and quota.
 //! [`Simulation::create_backups`] overlaps those misses for many requests at once, with
 //! the answers one call per request would give. Transparent huge pages take a quarter to
 //! two fifths off each request at 10⁶ instances, and keep it steady on a busy machine

@@ -10,7 +10,7 @@ use crate::time::{Timestamp, MILLIS_PER_DAY, MILLIS_PER_MINUTE};
 use crate::vocab::Weekday;
 
 /// A backup policy: a daily UTC window and the weekdays it applies on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "PolicyWire", into = "PolicyWire")]
 pub struct BackupPolicy {
     /// Window start, minutes after 00:00 UTC.

@@ -32,6 +32,13 @@ pub struct QuotaLedger {
     stored: ThinVec<Timestamp>,
 }
 
+impl QuotaLedger {
+    /// No acceptance.
+    pub(crate) const EMPTY: QuotaLedger = QuotaLedger {
+        stored: ThinVec::new(),
+    };
+}
+
 impl PartialEq for QuotaLedger {
     fn eq(&self, other: &QuotaLedger) -> bool {
         self.accepted() == other.accepted()

@@ -196,10 +196,10 @@ impl Simulation {
         for instance in self.instances.values() {
             instance_invariants(instance, &self.ids)?;
             let jobs = instance
-                .history
+                .history()
                 .iter()
                 .map(|r| (r.id, r.backup_id))
-                .chain(instance.active_job.iter().map(|j| (j.id, j.backup_id)));
+                .chain(instance.active_job().map(|j| (j.id, j.backup_id)));
             for (job, backup) in jobs {
                 if !job_ids.insert(job) {
                     return Err(format!("BackupJobId {job} is used twice"));
@@ -255,12 +255,18 @@ pub(crate) fn instance_invariants(instance: &Instance, ids: &IdCounters) -> Resu
             && backup.0 >= FIRST_BACKUP_ID
             && backup.0 < ids.next_backup_id
     };
-    for pair in instance.history.windows(2) {
+    let history = instance.history();
+    if instance.backup.get().oldest_ended() != history.first().map(|r| r.ended) {
+        return Err(format!(
+            "{id}: the oldest end kept for T-6 is not the oldest record's"
+        ));
+    }
+    for pair in history.windows(2) {
         if pair[1].ended < pair[0].ended || pair[1].started < pair[0].ended {
             return Err(format!("{id}: jobs overlap or ended out of order"));
         }
     }
-    for record in &instance.history {
+    for record in history {
         if !below_counters(record.id, record.backup_id) {
             return Err(format!(
                 "{id}: job {} has an id the counters never gave",
@@ -271,39 +277,35 @@ pub(crate) fn instance_invariants(instance: &Instance, ids: &IdCounters) -> Resu
             return Err(format!("{id}: job {} ended before it started", record.id));
         }
     }
-    if let Some(job) = &instance.active_job {
+    if let Some(job) = instance.active_job() {
         if !below_counters(job.id, job.backup_id) {
             return Err(format!(
                 "{id}: active job {} has an id the counters never gave",
                 job.id
             ));
         }
-        if instance
-            .history
-            .last()
-            .is_some_and(|r| r.ended > job.started)
-        {
+        if history.last().is_some_and(|r| r.ended > job.started) {
             return Err(format!(
                 "{id}: the active job started before the last one ended"
             ));
         }
     }
-    if instance.quota.accepted().windows(2).any(|w| w[1] < w[0]) {
+    if instance.quota().accepted().windows(2).any(|w| w[1] < w[0]) {
         return Err(format!("{id}: quota ledger out of order"));
     }
-    if instance.policy.is_none() && instance.next_auto_start.get().is_some() {
+    if instance.profile.policy.is_none() && instance.next_auto_start.get().is_some() {
         return Err(format!("{id}: an automatic start without a policy"));
     }
     Ok(())
 }
 
 /// T-4: applies to `instance`, in time order, every job end and automatic start due by
-/// `now`; at equal times the job end comes first.
+/// `now`; at equal times the job end comes first. Then T-6.
 ///
 /// Inlined for its usual case, nothing due (a job still running, or none and no automatic
-/// start yet): then only T-6's check of the oldest set remains, and the loop is not
-/// entered (docs/performance.md, issue 12: the call and its loop were a seventh of a
-/// refused request's instructions).
+/// start yet, and no set expired): then it reads the instance's line and its backup state
+/// once, and neither loop is entered (docs/performance.md, issue 12: the call and its loop
+/// were a seventh of a refused request's instructions).
 #[inline(always)]
 pub(crate) fn settle(
     instance: &mut Instance,
@@ -312,15 +314,22 @@ pub(crate) fn settle(
     faults: &mut Faults,
     now: Timestamp,
 ) {
-    let end_due = instance
+    let keep = instance.retention.millis();
+    let state = instance.backup.get();
+    let end_due = state
         .active_job
         .as_ref()
         .is_some_and(|job| job.ends_at() <= now);
     let start_due = instance.next_auto_start.get().is_some_and(|at| at <= now);
     if end_due || start_due {
         settle_due(instance, ids, settings, faults, now);
+        expire_sets(instance, now);
+    } else if state
+        .oldest_ended()
+        .is_some_and(|ended| ended.saturating_add_millis(keep) <= now)
+    {
+        expire_due_sets(instance, keep, now);
     }
-    expire_sets(instance, now);
 }
 
 /// [`settle`]'s loop, when a job end or an automatic start is due by `now`.
@@ -333,11 +342,12 @@ fn settle_due(
     now: Timestamp,
 ) {
     loop {
-        let end = instance.active_job.as_ref().map(ActiveJob::ends_at);
+        let job = instance.active_job();
+        let end = job.map(ActiveJob::ends_at);
+        let fails = job.is_some_and(|job| job.fails);
         let auto = instance.next_auto_start.get();
         match (end, auto) {
             (Some(end), auto) if end <= now && auto.is_none_or(|a| end <= a) => {
-                let fails = instance.active_job.is_some_and(|job| job.fails);
                 let outcome = if fails {
                     SetStatus::Failed
                 } else {
@@ -348,8 +358,12 @@ fn settle_due(
             }
             (_, Some(start)) if start <= now => {
                 start_automatic(instance, ids, settings, faults, start);
-                instance.next_auto_start =
-                    MaybeTimestamp::new(instance.policy.and_then(|p| p.next_start_after(start)));
+                instance.next_auto_start = MaybeTimestamp::new(
+                    instance
+                        .profile
+                        .policy
+                        .and_then(|p| p.next_start_after(start)),
+                );
             }
             _ => break,
         }
@@ -367,10 +381,13 @@ pub(crate) fn expired(record: &JobRecord, keep_millis: i64, now: Timestamp) -> b
 /// holds one expired record at a time instead of every run it skips.
 fn drop_expired_before_last(instance: &mut Instance, now: Timestamp) {
     let keep = instance.retention.millis();
-    if let [.., before, last] = instance.history.as_slice() {
+    let Some(state) = instance.backup.existing_mut() else {
+        return;
+    };
+    if let [.., before, last] = state.history() {
         if expired(last, keep, now) && expired(before, keep, now) {
-            let at = instance.history.len() - 2;
-            instance.history.remove(at);
+            let at = state.history().len() - 2;
+            state.history_mut().remove(at);
         }
     }
 }
@@ -383,9 +400,10 @@ fn drop_expired_before_last(instance: &mut Instance, now: Timestamp) {
 pub(crate) fn expire_sets(instance: &mut Instance, now: Timestamp) {
     let keep = instance.retention.millis();
     if instance
-        .history
-        .first()
-        .is_some_and(|oldest| oldest.ended.saturating_add_millis(keep) <= now)
+        .backup
+        .get()
+        .oldest_ended()
+        .is_some_and(|ended| ended.saturating_add_millis(keep) <= now)
     {
         expire_due_sets(instance, keep, now);
     }
@@ -394,12 +412,15 @@ pub(crate) fn expire_sets(instance: &mut Instance, now: Timestamp) {
 /// [`expire_sets`] when the oldest record is due.
 #[inline(never)]
 fn expire_due_sets(instance: &mut Instance, keep: i64, now: Timestamp) {
-    let history = &mut instance.history;
+    let Some(state) = instance.backup.existing_mut() else {
+        return;
+    };
+    let mut history = state.history_mut();
     let Some(last) = history.len().checked_sub(1) else {
         return;
     };
     // Jobs end one after another, so `ended` grows along the history.
-    let due = leading(history, |r| r.ended.saturating_add_millis(keep) <= now);
+    let due = leading(&history, |r| r.ended.saturating_add_millis(keep) <= now);
     if due > last && history[last].mode == BackupMode::Automated {
         history[last].set_deleted = true;
     }
@@ -427,7 +448,7 @@ fn start_automatic(
     faults: &mut Faults,
     at: Timestamp,
 ) {
-    if instance.active_job.is_some() || !instance.can_back_up() {
+    if instance.active_job().is_some() || !instance.can_back_up() {
         return;
     }
     let method = match instance.engine {
@@ -463,7 +484,7 @@ pub(crate) fn sql_server_auto_type(instance: &Instance, now: Timestamp) -> Backu
     // The search for an added database, the costly part, last (callgrind, issue 12).
     let added = || {
         instance
-            .databases
+            .databases()
             .iter()
             .any(|db| !full.databases.contains(&db.name))
     };
@@ -482,7 +503,8 @@ pub(crate) struct NewJob {
     pub backup_type: BackupType,
 }
 
-/// CB-A1 (and T-5): starts a job at `now` with the next ids.
+/// CB-A1 (and T-5): starts a job at `now` with the next ids; a manual one counts toward
+/// the daily quota (CB-A2).
 #[inline(always)]
 pub(crate) fn start_job(
     instance: &mut Instance,
@@ -503,30 +525,43 @@ pub(crate) fn start_job(
     ids.next_backup_id += 1;
     let databases_at_start = (instance.engine == Engine::SqlServer
         && backup_type == BackupType::FullBackup)
-        .then(|| instance.databases.iter().map(|d| d.name.clone()).collect());
-    instance.set_job_databases(databases_at_start);
-    instance.active_job = Some(ActiveJob {
+        .then(|| {
+            instance
+                .databases()
+                .iter()
+                .map(|d| d.name.clone())
+                .collect()
+        });
+    let duration_seconds = instance
+        .profile
+        .backup_duration_seconds
+        .unwrap_or(settings.backup_duration_seconds);
+    // An injected `JobFails` fault decides now that the job will fail.
+    let fails = faults
+        .fire(
+            &Subject {
+                action: None,
+                instance: Some(instance.id.as_str()),
+                access_key_id: None,
+            },
+            settings.seed,
+            now,
+        )
+        .is_some();
+    let state = instance.backup.get_mut();
+    if mode == BackupMode::Manual {
+        state.quota.record(now);
+    }
+    state.set_job_databases(databases_at_start);
+    state.active_job = Some(ActiveJob {
         id,
         backup_id,
         mode,
         method,
         backup_type,
         started: now,
-        duration_seconds: instance
-            .backup_duration_seconds
-            .unwrap_or(settings.backup_duration_seconds),
-        // An injected `JobFails` fault decides now that the job will fail.
-        fails: faults
-            .fire(
-                &Subject {
-                    action: None,
-                    instance: Some(instance.id.as_str()),
-                    access_key_id: None,
-                },
-                settings.seed,
-                now,
-            )
-            .is_some(),
+        duration_seconds,
+        fails,
     });
     id
 }
@@ -539,22 +574,22 @@ pub(crate) fn end_job(
     at: Timestamp,
     outcome: SetStatus,
 ) {
-    let Some(job) = instance.active_job.take() else {
+    let databases = instance.profile.databases.len();
+    let Some(state) = instance.backup.existing_mut() else {
         return;
     };
-    if let Some(databases) = instance.take_job_databases() {
+    let Some(job) = state.active_job.take() else {
+        return;
+    };
+    if let Some(names) = state.take_job_databases() {
         if outcome == SetStatus::Success && job.backup_type == BackupType::FullBackup {
-            instance.set_last_full(FullBackupMark {
+            state.set_last_full(FullBackupMark {
                 started: job.started,
-                databases,
+                databases: names,
             });
         }
     }
-    if instance.history.capacity() == 0 {
-        // A first set: room for one (a `Vec` would reserve four, 224 bytes).
-        instance.history.reserve_exact(1);
-    }
-    instance.history.push(JobRecord {
+    state.push_record(JobRecord {
         id: job.id,
         backup_id: job.backup_id,
         mode: job.mode,
@@ -564,7 +599,7 @@ pub(crate) fn end_job(
         ended: at,
         duration_seconds: job.duration_seconds,
         outcome,
-        size: backup_size(settings.seed, job.backup_id, instance.databases.len()),
+        size: backup_size(settings.seed, job.backup_id, databases),
         set_deleted: false,
     });
 }

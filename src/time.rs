@@ -27,8 +27,8 @@ pub struct Timestamp(i64);
 
 /// An optional [`Timestamp`] in 8 bytes where `Option<Timestamp>` takes 16: no instant
 /// is `i64::MIN` (the range is [`Timestamp::MIN`]..=[`Timestamp::MAX`]), so that value
-/// stands for none. The instance keeps its next automatic start so (docs/performance.md,
-/// issue 12: a 128-byte instance).
+/// stands for none. The instance keeps its next automatic start so, and its backup state
+/// the end of its oldest record (docs/performance.md, issue 12: a one-line instance).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct MaybeTimestamp(i64);
 

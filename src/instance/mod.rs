@@ -6,7 +6,6 @@
 
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
-use thin_vec::ThinVec;
 
 use crate::ids::InstanceId;
 use crate::job::{ActiveJob, JobRecord};
@@ -17,13 +16,15 @@ use crate::vocab::{
     Category, DbStatus, Engine, InstanceKind, InstanceStatus, LockMode, StorageType,
 };
 
-mod databases;
+mod backup_state;
+mod profile;
 mod spec;
 mod wire;
 
-pub(crate) use databases::{DatabaseList, DatabasePool};
+pub(crate) use backup_state::{BackupState, Backups};
+pub(crate) use profile::{Profile, ProfilePool, SharedProfile};
 
-pub(crate) use spec::{validate_databases, validate_duration, validate_tags};
+pub(crate) use spec::{compact_tags, validate_databases, validate_duration, validate_tags};
 pub use spec::{InstanceChanges, InstanceSpec, InvalidField};
 use wire::InstanceWire;
 
@@ -68,19 +69,15 @@ pub fn is_valid_database_name(name: &str) -> bool {
 /// An instance and its backup state. Read it with the getters; change it only through
 /// [`crate::Simulation`]'s transitions, which keep its invariants.
 ///
-/// Laid out for the backup rules: what `CreateBackup` and settling read on every call
-/// (the id, the closed-set fields, the active job, the policy, the quota ledger, the
-/// history) sits in the struct; the descriptive fields the rules never read (engine
-/// version, region, account, tags) and the rarely read SQL Server marks sit behind one
-/// pointer, absent while they hold their defaults (docs/architecture.md).
+/// Laid out for the backup rules: one 64-byte line holds what settling and `CreateBackup`
+/// read of every instance (the id, the closed-set fields, the next automatic start) and
+/// two pointers: to its profile (databases, policy, duration and the descriptive fields,
+/// shared by the instances configured alike) and to its backup state (the active job, the
+/// history, the quota ledger), absent until its first job (docs/architecture.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "InstanceWire", into = "InstanceWire")]
-// In this order, 128 bytes on two whole cache lines: the first holds what a refused
-// `CreateBackup` decides on (the id, the closed-set fields, the active job), the second
-// what settling and an acceptance add (settling reads the next automatic start there on
-// every call; aligned to 128, the two lines are one aligned 128-byte pair, which many
-// processors fetch together), then the descriptive rest (`layout_is_two_lines`).
-#[repr(C, align(128))]
+// One whole cache line (`layout_is_one_line`).
+#[repr(C, align(64))]
 pub struct Instance {
     pub(crate) id: InstanceId,
     pub(crate) engine: Engine,
@@ -91,60 +88,15 @@ pub struct Instance {
     pub(crate) category: Category,
     /// `BackupRetentionPeriod`: how long automatic sets are kept (T-6).
     pub(crate) retention: RetentionDays,
-    pub(crate) active_job: Option<ActiveJob>,
     /// The next automatic start (T-5), kept with the policy.
     pub(crate) next_auto_start: MaybeTimestamp,
-    /// Ended jobs and their sets, in the order they ended.
-    pub(crate) history: ThinVec<JobRecord>,
-    pub(crate) quota: QuotaLedger,
-    pub(crate) policy: Option<BackupPolicy>,
-    /// `BackupDurationSeconds` of this instance; `None` uses the simulation's default.
-    pub(crate) backup_duration_seconds: Option<u32>,
     /// `CreateTime`: the simulation time of its `Sim.CreateInstance`.
     pub(crate) created: Timestamp,
-    /// Shared with the instances that hold the same list (interned by `InstanceMap`).
-    pub(crate) databases: DatabaseList,
-    /// Everything else; `None` while every field of it has its default.
-    pub(crate) details: Option<Box<InstanceDetails>>,
-}
-
-/// The fields of an instance that the backup rules read rarely or never.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct InstanceDetails {
-    /// `None`: the engine's default version.
-    engine_version: Option<CompactString>,
-    region: CompactString,
-    account_id: CompactString,
-    tags: Vec<(CompactString, CompactString)>,
-    /// CB-A3: the start and databases of the last successful full backup (SQL Server).
-    last_full: Option<FullBackupMark>,
-    /// For an active SQL Server full backup: the database names when it started.
-    job_databases: Option<Vec<CompactString>>,
-}
-
-impl InstanceDetails {
-    /// Whether every field holds its default.
-    fn is_default(&self) -> bool {
-        self.engine_version.is_none()
-            && self.region == DEFAULT_REGION_ID
-            && self.account_id == DEFAULT_ACCOUNT_ID
-            && self.tags.is_empty()
-            && self.last_full.is_none()
-            && self.job_databases.is_none()
-    }
-}
-
-impl Default for InstanceDetails {
-    fn default() -> Self {
-        InstanceDetails {
-            engine_version: None,
-            region: CompactString::const_new(DEFAULT_REGION_ID),
-            account_id: CompactString::const_new(DEFAULT_ACCOUNT_ID),
-            tags: Vec::new(),
-            last_full: None,
-            job_databases: None,
-        }
-    }
+    /// The databases, the policy, the duration and the descriptive fields; shared with
+    /// the instances configured alike (interned by `InstanceMap`).
+    pub(crate) profile: SharedProfile,
+    /// The active job, the history, the quota ledger and the SQL Server marks.
+    pub(crate) backup: Backups,
 }
 
 /// Where the last successful full backup of an instance started, and what it held.
@@ -158,15 +110,27 @@ pub struct FullBackupMark {
 }
 
 impl Instance {
-    /// Reads what settling and `CreateBackup` read of this instance beyond its own struct
-    /// (the newest and oldest history records, the oldest quota time), discarding it: the
-    /// batch API's way to have those misses overlap for a run of requests.
+    /// Reads this instance's backup state line (what settling and `CreateBackup` read
+    /// there: the active job, the oldest record's end), discarding it: the batch API's way
+    /// to have those misses overlap for a run of requests.
     #[inline(always)]
     pub(crate) fn warm_backup_state(&self) {
+        let state = self.backup.get();
         std::hint::black_box((
-            self.history.first().map(|r| r.ended),
-            self.history.last().map(|r| r.ended),
-            self.quota.oldest_stored(),
+            state.active_job.as_ref().map(|j| j.started),
+            state.oldest_ended(),
+        ));
+    }
+
+    /// Reads the heap blocks the backup state points to where an acceptance reads and
+    /// writes them (the newest history record, the oldest quota time), discarding them:
+    /// the batch API's last warming pass.
+    #[inline(always)]
+    pub(crate) fn warm_backup_blocks(&self) {
+        let state = self.backup.get();
+        std::hint::black_box((
+            state.history().last().map(|r| r.ended),
+            state.quota.oldest_stored(),
         ));
     }
 
@@ -174,13 +138,7 @@ impl Instance {
     /// cache line they lie on, discarding them (the batch API's first touch).
     #[inline(always)]
     pub(crate) fn warm_fields(&self) {
-        std::hint::black_box((
-            self.active_job.as_ref().map(|j| j.started),
-            self.next_auto_start.get(),
-            self.status,
-            self.retention,
-            self.backup_duration_seconds,
-        ));
+        std::hint::black_box((self.next_auto_start.get(), self.status, self.retention));
     }
 
     /// `DBInstanceId`.
@@ -193,11 +151,7 @@ impl Instance {
     }
     /// `EngineVersion`.
     pub fn engine_version(&self) -> &str {
-        match self
-            .details
-            .as_deref()
-            .and_then(|d| d.engine_version.as_deref())
-        {
+        match self.profile.engine_version.as_deref() {
             Some(version) => version,
             None => self.engine.default_version(),
         }
@@ -228,27 +182,27 @@ impl Instance {
     }
     /// `RegionId`.
     pub fn region(&self) -> &str {
-        self.details
-            .as_deref()
-            .map_or(DEFAULT_REGION_ID, |d| &d.region)
+        &self.profile.region
     }
     /// `AccountId` of the owner.
     pub fn account_id(&self) -> &str {
-        self.details
-            .as_deref()
-            .map_or(DEFAULT_ACCOUNT_ID, |d| &d.account_id)
+        &self.profile.account_id
     }
     /// `Tags`, in the order given.
     pub fn tags(&self) -> &[(CompactString, CompactString)] {
-        self.details.as_deref().map_or(&[], |d| &d.tags)
+        &self.profile.tags
     }
     /// The databases.
     pub fn databases(&self) -> &[Database] {
-        &self.databases
+        &self.profile.databases
     }
     /// The backup policy, if any.
     pub fn policy(&self) -> Option<&BackupPolicy> {
-        self.policy.as_ref()
+        self.profile.policy.as_ref()
+    }
+    /// `BackupDurationSeconds` of this instance; `None` uses the simulation's default.
+    pub fn backup_duration_seconds(&self) -> Option<u32> {
+        self.profile.backup_duration_seconds
     }
     /// `BackupRetentionPeriod`: how long automatic sets are kept (T-6).
     pub fn retention(&self) -> RetentionDays {
@@ -259,75 +213,33 @@ impl Instance {
         self.next_auto_start.get()
     }
     /// The job that has not ended, as of the last time the instance was settled.
+    #[inline(always)]
     pub fn active_job(&self) -> Option<&ActiveJob> {
-        self.active_job.as_ref()
+        self.backup.get().active_job.as_ref()
     }
     /// Ended jobs with their sets, in the order they ended.
+    #[inline(always)]
     pub fn history(&self) -> &[JobRecord] {
-        &self.history
+        self.backup.get().history()
     }
     /// The quota ledger.
+    #[inline(always)]
     pub fn quota(&self) -> &QuotaLedger {
-        &self.quota
+        &self.backup.get().quota
     }
     /// CB-A3: the last successful full backup (SQL Server), if any.
     pub(crate) fn last_full(&self) -> Option<&FullBackupMark> {
-        self.details.as_deref().and_then(|d| d.last_full.as_ref())
-    }
-    /// The details, created with their defaults if absent.
-    pub(crate) fn details_mut(&mut self) -> &mut InstanceDetails {
-        self.details.get_or_insert_with(Default::default)
-    }
-    /// Sets `Tags`.
-    pub(crate) fn set_tags(&mut self, tags: Vec<(String, String)>) {
-        let tags: Vec<_> = tags
-            .into_iter()
-            .map(|(k, v)| (CompactString::new(k), CompactString::new(v)))
-            .collect();
-        if !tags.is_empty() || self.details.is_some() {
-            self.details_mut().tags = tags;
-            self.tidy_details();
-        }
-    }
-    /// Records the database names at the start of a SQL Server full backup (CB-A3).
-    #[inline]
-    pub(crate) fn set_job_databases(&mut self, names: Option<Vec<CompactString>>) {
-        if names.is_some() || self.details.is_some() {
-            self.details_mut().job_databases = names;
-            self.tidy_details();
-        }
-    }
-    /// Takes the database names recorded at the start of the active job.
-    #[inline]
-    pub(crate) fn take_job_databases(&mut self) -> Option<Vec<CompactString>> {
-        let names = self.details.as_deref_mut()?.job_databases.take()?;
-        self.tidy_details();
-        Some(names)
-    }
-    /// Drops the details when every field holds its default, so that equal instances
-    /// compare equal whatever their past (and as they deserialize).
-    fn tidy_details(&mut self) {
-        if self
-            .details
-            .as_deref()
-            .is_some_and(InstanceDetails::is_default)
-        {
-            self.details = None;
-        }
-    }
-    /// Sets the last successful full backup (CB-A3).
-    pub(crate) fn set_last_full(&mut self, mark: FullBackupMark) {
-        self.details_mut().last_full = Some(mark);
+        self.backup.get().last_full()
     }
     /// Whether the last ended job failed (CB-A3).
     pub fn last_job_failed(&self) -> bool {
-        self.history
+        self.history()
             .last()
             .is_some_and(|r| r.outcome == crate::vocab::SetStatus::Failed)
     }
     /// Whether a database of this name is `Running` (CB-12, CB-15).
     pub fn has_running_database(&self, name: &str) -> bool {
-        self.databases
+        self.databases()
             .iter()
             .any(|d| d.name == name && d.status == DbStatus::Running)
     }
@@ -343,16 +255,16 @@ impl Instance {
 mod tests {
     use super::*;
 
-    /// Two whole cache lines, the first holding the id, the closed-set fields and the
-    /// active job (what a refusal reads): a change that grows the instance or moves a hot
-    /// field past the first line fails here, not only in a benchmark.
+    /// One whole cache line, and the backup state one more: a change that grows either
+    /// fails here, not only in a benchmark.
     #[test]
-    fn layout_is_two_lines() {
-        use std::mem::{align_of, offset_of, size_of};
-        assert_eq!((size_of::<Instance>(), align_of::<Instance>()), (128, 128));
-        assert_eq!(offset_of!(Instance, id), 0);
-        assert!(offset_of!(Instance, active_job) + size_of::<Option<ActiveJob>>() <= 64);
-        assert!(offset_of!(Instance, retention) < 64);
+    fn layout_is_one_line() {
+        use std::mem::{align_of, size_of};
+        assert_eq!((size_of::<Instance>(), align_of::<Instance>()), (64, 64));
+        assert_eq!(
+            (size_of::<BackupState>(), align_of::<BackupState>()),
+            (64, 64)
+        );
         assert_eq!(size_of::<MaybeTimestamp>(), 8);
     }
 

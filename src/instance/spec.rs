@@ -4,12 +4,11 @@
 use compact_str::CompactString;
 
 use super::{
-    is_valid_database_name, Database, Instance, InstanceDetails, DEFAULT_ACCOUNT_ID,
-    DEFAULT_REGION_ID,
+    is_valid_database_name, Backups, Database, Instance, Profile, SharedProfile,
+    DEFAULT_ACCOUNT_ID, DEFAULT_REGION_ID,
 };
 use crate::ids::InstanceId;
 use crate::policy::{BackupPolicy, RetentionDays};
-use crate::quota::QuotaLedger;
 use crate::time::Timestamp;
 use crate::vocab::{Category, Engine, InstanceKind, InstanceStatus, LockMode, StorageType};
 
@@ -168,6 +167,13 @@ pub(crate) fn validate_duration(seconds: u32) -> Result<(), InvalidField> {
     Ok(())
 }
 
+/// `Tags` as the profile keeps them.
+pub(crate) fn compact_tags(tags: Vec<(String, String)>) -> Vec<(CompactString, CompactString)> {
+    tags.into_iter()
+        .map(|(k, v)| (CompactString::new(k), CompactString::new(v)))
+        .collect()
+}
+
 impl InstanceSpec {
     /// Checks every field; builds the instance at `now` only if all are valid.
     pub(crate) fn build(self, now: Timestamp) -> Result<Instance, InvalidField> {
@@ -199,7 +205,17 @@ impl InstanceSpec {
         if region.is_empty() || region.len() > 64 {
             return Err(InvalidField::new("RegionId", "must be 1-64 bytes"));
         }
-        let mut instance = Instance {
+        let profile = Profile {
+            databases: self.databases,
+            policy: self.policy,
+            backup_duration_seconds: self.backup_duration_seconds,
+            engine_version: (engine_version != self.engine.default_version())
+                .then(|| CompactString::new(engine_version)),
+            region: CompactString::new(region),
+            account_id: CompactString::new(account_id),
+            tags: compact_tags(self.tags),
+        };
+        Ok(Instance {
             id: self.id,
             engine: self.engine,
             storage,
@@ -211,27 +227,10 @@ impl InstanceSpec {
             next_auto_start: crate::time::MaybeTimestamp::new(
                 self.policy.and_then(|p| p.next_start_after(now)),
             ),
-            policy: self.policy,
             retention: self.retention,
-            backup_duration_seconds: self.backup_duration_seconds,
-            active_job: None,
-            history: thin_vec::ThinVec::new(),
-            quota: QuotaLedger::default(),
-            databases: super::DatabaseList::new(self.databases),
-            details: None,
-        };
-        let details = InstanceDetails {
-            engine_version: (engine_version != self.engine.default_version())
-                .then(|| CompactString::new(engine_version)),
-            region: CompactString::new(region),
-            account_id: CompactString::new(account_id),
-            ..InstanceDetails::default()
-        };
-        if !details.is_default() {
-            instance.details = Some(Box::new(details));
-        }
-        instance.set_tags(self.tags);
-        Ok(instance)
+            profile: SharedProfile::new(profile),
+            backup: Backups::default(),
+        })
     }
 }
 
@@ -280,9 +279,9 @@ mod tests {
     }
 
     #[test]
-    fn defaults_leave_no_details_and_others_are_kept() {
+    fn defaults_leave_the_default_profile_and_others_are_kept() {
         let plain = spec().build(Timestamp::MIN).expect("a valid instance");
-        assert!(plain.details.is_none());
+        assert_eq!(plain.profile, SharedProfile::default());
         assert_eq!(plain.engine_version(), Engine::MySql.default_version());
         let custom = InstanceSpec {
             engine_version: Some("5.7".to_owned()),

@@ -4,7 +4,7 @@
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
-use super::{DatabaseList, FullBackupMark, Instance, InstanceDetails};
+use super::{BackupState, Backups, Database, FullBackupMark, Instance, Profile, SharedProfile};
 use crate::ids::InstanceId;
 use crate::job::{ActiveJob, JobRecord};
 use crate::policy::{BackupPolicy, RetentionDays};
@@ -31,7 +31,7 @@ pub(super) struct InstanceWire {
     account_id: CompactString,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tags: Vec<(CompactString, CompactString)>,
-    databases: DatabaseList,
+    databases: Vec<Database>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     backup_duration_seconds: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,7 +57,8 @@ pub(super) struct InstanceWire {
 impl From<Instance> for InstanceWire {
     fn from(i: Instance) -> InstanceWire {
         let engine_version = CompactString::new(i.engine_version());
-        let d = i.details.map(|d| *d).unwrap_or_default();
+        let p = (*i.profile).clone();
+        let b = i.backup.get();
         InstanceWire {
             id: i.id,
             engine: i.engine,
@@ -68,33 +69,41 @@ impl From<Instance> for InstanceWire {
             lock: i.lock,
             category: i.category,
             create_time: i.created,
-            region: d.region,
-            account_id: d.account_id,
-            tags: d.tags,
-            databases: i.databases,
-            backup_duration_seconds: i.backup_duration_seconds,
-            policy: i.policy,
+            region: p.region,
+            account_id: p.account_id,
+            tags: p.tags,
+            databases: p.databases,
+            backup_duration_seconds: p.backup_duration_seconds,
+            policy: p.policy,
             backup_retention_period: i.retention,
             next_auto_start: i.next_auto_start.get(),
-            active_job: i.active_job,
-            active_job_databases: d.job_databases,
-            history: i.history.into_iter().collect(),
-            last_full: d.last_full,
-            quota: i.quota,
+            active_job: b.active_job,
+            active_job_databases: b.job_databases().cloned(),
+            history: b.history().to_vec(),
+            last_full: b.last_full().cloned(),
+            quota: b.quota.clone(),
         }
     }
 }
 
 impl From<InstanceWire> for Instance {
     fn from(w: InstanceWire) -> Instance {
-        let details = InstanceDetails {
+        let backup = BackupState::from_parts(
+            w.active_job,
+            w.history.into_iter().collect(),
+            w.quota,
+            w.last_full,
+            w.active_job_databases,
+        );
+        let profile = Profile {
+            databases: w.databases,
+            policy: w.policy,
+            backup_duration_seconds: w.backup_duration_seconds,
             engine_version: (w.engine_version != w.engine.default_version())
                 .then_some(w.engine_version),
             region: w.region,
             account_id: w.account_id,
             tags: w.tags,
-            last_full: w.last_full,
-            job_databases: w.active_job_databases,
         };
         Instance {
             id: w.id,
@@ -105,15 +114,10 @@ impl From<InstanceWire> for Instance {
             lock: w.lock,
             category: w.category,
             created: w.create_time,
-            policy: w.policy,
             retention: w.backup_retention_period,
-            backup_duration_seconds: w.backup_duration_seconds,
             next_auto_start: crate::time::MaybeTimestamp::new(w.next_auto_start),
-            active_job: w.active_job,
-            history: w.history.into_iter().collect(),
-            quota: w.quota,
-            databases: w.databases,
-            details: (!details.is_default()).then(|| Box::new(details)),
+            profile: SharedProfile::new(profile),
+            backup: Backups::new(backup),
         }
     }
 }

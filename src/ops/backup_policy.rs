@@ -143,7 +143,9 @@ impl Simulation {
         };
         instance.retention = retention;
         instance.next_auto_start = crate::time::MaybeTimestamp::new(policy.next_start_after(now));
-        instance.policy = Some(policy);
+        instance
+            .profile
+            .update(|profile| profile.policy = Some(policy));
         self.debug_check(request.db_instance_id.unwrap_or_default());
         Ok(())
     }
@@ -173,7 +175,7 @@ impl Simulation {
             |id| BackupPolicyError::DescribeInstanceNotFound { id },
         )?;
         Ok(PolicyView {
-            policy: instance.policy,
+            policy: instance.profile.policy,
             next_start: instance.next_auto_start.get(),
             retention: instance.retention,
         })

@@ -177,24 +177,28 @@ impl Simulation {
         if let Some(kind) = changes.kind {
             instance.kind = kind;
         }
-        if let Some(databases) = changes.databases {
-            // Not shared with other instances until the state is next loaded.
-            instance.databases = crate::instance::DatabaseList::new(databases);
-        }
         if let Some(policy) = changes.policy {
             instance.next_auto_start =
                 crate::time::MaybeTimestamp::new(policy.and_then(|p| p.next_start_after(now)));
-            instance.policy = policy;
         }
         if let Some(retention) = changes.retention {
             instance.retention = retention;
         }
-        if let Some(seconds) = changes.backup_duration_seconds {
-            instance.backup_duration_seconds = Some(seconds);
-        }
-        if let Some(tags) = changes.tags {
-            instance.set_tags(tags);
-        }
+        // Not shared with other instances until the state is next loaded.
+        instance.profile.update(|profile| {
+            if let Some(databases) = changes.databases {
+                profile.databases = databases;
+            }
+            if let Some(policy) = changes.policy {
+                profile.policy = policy;
+            }
+            if let Some(seconds) = changes.backup_duration_seconds {
+                profile.backup_duration_seconds = Some(seconds);
+            }
+            if let Some(tags) = changes.tags {
+                profile.tags = crate::instance::compact_tags(tags);
+            }
+        });
         self.debug_check(id);
         Ok(())
     }
@@ -209,14 +213,12 @@ impl Simulation {
             .ok_or_else(|| SimError::InstanceNotFound {
                 id: clip(id).to_owned(),
             })?;
-        let job =
-            instance
-                .active_job
-                .as_ref()
-                .map(|j| j.id)
-                .ok_or_else(|| SimError::NoActiveJob {
-                    id: clip(id).to_owned(),
-                })?;
+        let job = instance
+            .active_job()
+            .map(|j| j.id)
+            .ok_or_else(|| SimError::NoActiveJob {
+                id: clip(id).to_owned(),
+            })?;
         end_job(instance, &settings, now, SetStatus::Failed);
         self.debug_check(id);
         Ok(job)

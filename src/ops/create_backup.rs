@@ -343,7 +343,7 @@ fn decide(
     })?;
     if parsed.method == BackupMethod::Logical
         && !instance
-            .databases
+            .databases()
             .iter()
             .any(|d| d.status == crate::vocab::DbStatus::Running)
     {
@@ -365,10 +365,11 @@ fn decide(
             });
         }
     }
-    if let Some(job) = &instance.active_job {
+    let state = instance.backup.get();
+    if let Some(job) = &state.active_job {
         return Err(CreateBackupError::JobExists { job: job.id });
     }
-    instance
+    state
         .quota
         .allows(settings, now)
         .map_err(CreateBackupError::QuotaExceeded)?;
@@ -482,9 +483,10 @@ impl Simulation {
             return;
         }
         for run in requests.chunks(RUN) {
-            // Three passes over the run, each issuing loads that do not depend on one
+            // Four passes over the run, each issuing loads that do not depend on one
             // another, so that their memory misses overlap: the table's slots, then the
-            // instances, then the heap blocks the decision reads (history, quota ledger).
+            // instances, then their backup states, then the heap blocks a decision reads
+            // (history, quota ledger).
             let mut keys = [None; RUN];
             for (key, request) in keys.iter_mut().zip(run) {
                 *key = present(request.db_instance_id).map(|id| (id, self.instances.warm(id)));
@@ -498,6 +500,9 @@ impl Simulation {
             }
             for &at in found.iter().flatten() {
                 self.instances.at(at).warm_backup_state();
+            }
+            for &at in found.iter().flatten() {
+                self.instances.at(at).warm_backup_blocks();
             }
             for (request, position) in run.iter().zip(found) {
                 let answer =
@@ -530,7 +535,6 @@ impl Simulation {
             now,
         );
         let decision = decide(parsed, instance, &self.settings, now)?;
-        instance.quota.record(now);
         let job = start_job(
             instance,
             &mut self.ids,

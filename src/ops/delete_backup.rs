@@ -146,15 +146,19 @@ impl Simulation {
         for text in list.split(',') {
             let position = BackupId::parse(text).and_then(|backup_id| {
                 instance
-                    .history
+                    .history()
                     .iter()
                     .position(|r| r.backup_id == backup_id && !r.set_deleted)
             });
             positions
                 .push(position.ok_or_else(|| DeleteBackupError::SetNotFound { id: owned(text) })?);
         }
-        for position in positions {
-            instance.history[position].set_deleted = true;
+        // A position was found, so the instance has a backup state.
+        if let Some(state) = instance.backup.existing_mut() {
+            let mut history = state.history_mut();
+            for position in positions {
+                history[position].set_deleted = true;
+            }
         }
         self.debug_check(request.db_instance_id.unwrap_or_default());
         Ok(())

@@ -142,7 +142,7 @@ impl Simulation {
         )?;
         let wanted = present(request.backup_job_id).map(BackupJobId::parse);
         let keep = instance.retention.millis();
-        let active = instance.active_job.iter().map(|job| {
+        let active = instance.active_job().into_iter().map(|job| {
             let status = job.status_at(now);
             JobView {
                 id: job.id,
@@ -161,7 +161,7 @@ impl Simulation {
                 // T-6: a job whose automatic set expired is gone with it.
                 .chain(
                     instance
-                        .history
+                        .history()
                         .iter()
                         .filter(|r| r.id == job_id && !expired(r, keep, now))
                         .map(|r| {

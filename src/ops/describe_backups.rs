@@ -237,7 +237,7 @@ impl Simulation {
         )?;
         let filters = parse_filters(request)?;
         let mut sets: Vec<&JobRecord> = instance
-            .history
+            .history()
             .iter()
             .filter(|s| filters.keeps(s))
             .collect();

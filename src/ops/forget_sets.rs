@@ -25,12 +25,15 @@ impl Simulation {
         let Some(instance) = self.instances.get_mut(id) else {
             return 0;
         };
-        let keep_last = instance.history.len().saturating_sub(1);
-        let old = crate::job::leading(&instance.history[..keep_last], |r| r.ended < cutoff);
-        for record in &instance.history[..old] {
+        let Some(state) = instance.backup.existing_mut() else {
+            return 0;
+        };
+        let keep_last = state.history().len().saturating_sub(1);
+        let old = crate::job::leading(&state.history()[..keep_last], |r| r.ended < cutoff);
+        for record in &state.history()[..old] {
             visit(record);
         }
-        instance.history.drain(..old);
+        state.history_mut().drain(..old);
         old
     }
 }
