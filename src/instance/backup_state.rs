@@ -62,19 +62,19 @@ impl BackupState {
         last_full: Option<FullBackupMark>,
         job_databases: Option<Vec<CompactString>>,
     ) -> BackupState {
-        let mut state = BackupState {
+        let marks = (last_full.is_some() || job_databases.is_some()).then(|| {
+            Box::new(SqlServerMarks {
+                last_full,
+                job_databases,
+            })
+        });
+        BackupState {
             active_job,
+            oldest_ended: MaybeTimestamp::new(history.first().map(|r| r.ended)),
             history,
             quota,
-            ..BackupState::EMPTY
-        };
-        state.history_mut();
-        state.marks = Some(Box::new(SqlServerMarks {
-            last_full,
-            job_databases,
-        }));
-        state.tidy_marks();
-        state
+            marks,
+        }
     }
 
     /// Ended jobs and their sets, in the order they ended.
@@ -319,5 +319,22 @@ mod tests {
         assert_eq!(state.last_full(), Some(&mark));
         assert_eq!(state.take_job_databases(), None);
         assert_eq!(state.last_full(), Some(&mark));
+        // From the state's JSON: either mark alone is kept.
+        let names = vec![CompactString::new("app")];
+        let parts = |last_full, job_databases| {
+            BackupState::from_parts(
+                None,
+                ThinVec::new(),
+                QuotaLedger::EMPTY,
+                last_full,
+                job_databases,
+            )
+        };
+        assert_eq!(parts(Some(mark.clone()), None).last_full(), Some(&mark));
+        assert_eq!(
+            parts(None, Some(names.clone())).job_databases(),
+            Some(&names)
+        );
+        assert_eq!(parts(Some(mark), None), state);
     }
 }

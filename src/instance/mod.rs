@@ -134,8 +134,9 @@ impl Instance {
         ));
     }
 
-    /// Reads the fields of this instance that settling and `CreateBackup` read, on every
-    /// cache line they lie on, discarding them (the batch API's first touch).
+    /// Reads the fields of this instance's line that settling and `CreateBackup` read,
+    /// discarding them (the batch API's first touch: the id comparison reads the same
+    /// line, so this only makes the touch explicit).
     #[inline(always)]
     pub(crate) fn warm_fields(&self) {
         std::hint::black_box((self.next_auto_start.get(), self.status, self.retention));
