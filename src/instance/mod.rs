@@ -264,7 +264,7 @@ mod tests {
         assert_eq!((size_of::<Instance>(), align_of::<Instance>()), (64, 64));
         assert_eq!(
             (size_of::<BackupState>(), align_of::<BackupState>()),
-            (64, 64)
+            (64, 8)
         );
         assert_eq!(size_of::<MaybeTimestamp>(), 8);
     }
