@@ -324,10 +324,7 @@ pub(crate) fn settle(
     if end_due || start_due {
         settle_due(instance, ids, settings, faults, now);
         expire_sets(instance, now);
-    } else if state
-        .oldest_ended()
-        .is_some_and(|ended| ended.saturating_add_millis(keep) <= now)
-    {
+    } else if state.oldest_expired(keep, now) {
         expire_due_sets(instance, keep, now);
     }
 }
@@ -399,12 +396,7 @@ fn drop_expired_before_last(instance: &mut Instance, now: Timestamp) {
 #[inline(always)]
 pub(crate) fn expire_sets(instance: &mut Instance, now: Timestamp) {
     let keep = instance.retention.millis();
-    if instance
-        .backup
-        .get()
-        .oldest_ended()
-        .is_some_and(|ended| ended.saturating_add_millis(keep) <= now)
-    {
+    if instance.backup.get().oldest_expired(keep, now) {
         expire_due_sets(instance, keep, now);
     }
 }

@@ -111,6 +111,14 @@ impl BackupState {
         self.oldest_ended.get()
     }
 
+    /// T-6's check: whether the oldest record's retention of `keep_millis` ran out by
+    /// `now` (if it did not, no record's did: jobs end one after another).
+    #[inline(always)]
+    pub(crate) fn oldest_expired(&self, keep_millis: i64, now: Timestamp) -> bool {
+        self.oldest_ended()
+            .is_some_and(|ended| ended.saturating_add_millis(keep_millis) <= now)
+    }
+
     /// CB-A3: the last successful full backup (SQL Server), if any.
     pub(crate) fn last_full(&self) -> Option<&FullBackupMark> {
         self.marks.as_deref()?.last_full.as_ref()

@@ -3,7 +3,7 @@
 //! read), shared by the instances configured alike. The simulation's instance map interns
 //! each profile ([`ProfilePool`]), so a fleet whose instances are configured alike keeps
 //! one copy, and an instance holds one pointer, none at all while its profile is the
-//! default one (docs/architecture.md, docs/performance.md: a 72-byte instance).
+//! default one (docs/architecture.md, docs/performance.md: a one-line instance).
 
 use std::collections::HashSet;
 use std::ops::Deref;
@@ -41,12 +41,6 @@ static DEFAULT_PROFILE: Profile = Profile {
     account_id: CompactString::const_new(DEFAULT_ACCOUNT_ID),
     tags: Vec::new(),
 };
-
-impl Default for Profile {
-    fn default() -> Profile {
-        DEFAULT_PROFILE.clone()
-    }
-}
 
 /// An instance's [`Profile`], possibly shared with other instances; no pointer at all
 /// while it is the default one, so that equal profiles are equal whatever their past.
@@ -134,7 +128,7 @@ mod tests {
     fn with_databases(names: &[&str]) -> SharedProfile {
         SharedProfile::new(Profile {
             databases: names.iter().map(|name| Database::running(name)).collect(),
-            ..Profile::default()
+            ..DEFAULT_PROFILE.clone()
         })
     }
 

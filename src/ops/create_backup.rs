@@ -485,8 +485,8 @@ impl Simulation {
         for run in requests.chunks(RUN) {
             // Four passes over the run, each issuing loads that do not depend on one
             // another, so that their memory misses overlap: the table's slots, then the
-            // instances, then their backup states, then the heap blocks a decision reads
-            // (history, quota ledger).
+            // instances (the id comparison reads each one's line), then their backup
+            // states, then the heap blocks a decision reads (history, quota ledger).
             let mut keys = [None; RUN];
             for (key, request) in keys.iter_mut().zip(run) {
                 *key = present(request.db_instance_id).map(|id| (id, self.instances.warm(id)));
@@ -494,9 +494,6 @@ impl Simulation {
             let mut found = [None; RUN];
             for (slot, key) in found.iter_mut().zip(keys) {
                 *slot = key.and_then(|(id, hash)| self.instances.position_hashed(id, hash));
-                if let Some(at) = *slot {
-                    self.instances.at(at).warm_fields();
-                }
             }
             for &at in found.iter().flatten() {
                 self.instances.at(at).warm_backup_state();
