@@ -42,6 +42,24 @@ impl ActiveJob {
             .saturating_add_millis(i64::from(self.duration_seconds) * MILLIS_PER_SECOND)
     }
 
+    /// The record it leaves when it ends at `ended` with `outcome` and a set of `size`
+    /// bytes.
+    pub fn record(&self, ended: Timestamp, outcome: SetStatus, size: u64) -> JobRecord {
+        JobRecord {
+            id: self.id,
+            backup_id: self.backup_id,
+            mode: self.mode,
+            method: self.method,
+            backup_type: self.backup_type,
+            started: self.started,
+            ended,
+            duration_seconds: self.duration_seconds,
+            outcome,
+            size,
+            set_deleted: false,
+        }
+    }
+
     /// Permille of the duration elapsed at `now`, in `0..=1000`.
     fn permille(&self, now: Timestamp) -> i64 {
         let total = i64::from(self.duration_seconds) * MILLIS_PER_SECOND;
@@ -141,7 +159,7 @@ pub fn backup_size(seed: u64, backup_id: BackupId, databases: usize) -> u64 {
 /// not depend on each other, where a binary search over the whole history is a chain of
 /// dependent loads on every request (docs/performance.md, issue 12: 27% of `simulate`).
 #[inline]
-pub(crate) fn leading(history: &[JobRecord], pred: impl Fn(&JobRecord) -> bool) -> usize {
+pub(crate) fn leading<R>(history: &[R], pred: impl Fn(&R) -> bool) -> usize {
     // `history[..known]` satisfies `pred`; `history[..probe]` is the next guess.
     let mut known = 0;
     let mut probe = 1;

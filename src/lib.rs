@@ -120,7 +120,9 @@ pub mod vocab;
 
 pub use error::{ErrorCode, ErrorSpec, WireError};
 pub use ids::{BackupId, BackupJobId, InstanceId, RequestId};
-pub use instance::{Database, Instance, InstanceChanges, InstanceSpec, InvalidField};
+pub use instance::{
+    Database, History, HistoryIter, Instance, InstanceChanges, InstanceSpec, InvalidField,
+};
 pub use job::{ActiveJob, JobRecord};
 pub use ops::backup_policy::{BackupPolicyError, ModifyBackupPolicyRequest, PolicyView};
 pub use ops::controls::SimError;

@@ -17,7 +17,7 @@ use compact_str::CompactString;
 use crate::authz::Identity;
 use crate::faults::{Faults, Subject};
 use crate::ids::{BackupId, BackupJobId, FIRST_BACKUP_ID, FIRST_JOB_ID};
-use crate::instance::{FullBackupMark, Instance};
+use crate::instance::{FullBackupMark, Instance, SetRecord};
 use crate::job::{backup_size, leading, ActiveJob, JobRecord};
 use crate::settings::Settings;
 use crate::time::{MaybeTimestamp, Timestamp, MILLIS_PER_HOUR};
@@ -255,10 +255,16 @@ pub(crate) fn instance_invariants(instance: &Instance, ids: &IdCounters) -> Resu
             && backup.0 >= FIRST_BACKUP_ID
             && backup.0 < ids.next_backup_id
     };
-    let history = instance.history();
-    if instance.backup.get().oldest_ended() != history.first().map(|r| r.ended) {
+    let state = instance.backup.get();
+    let history: Vec<JobRecord> = state.history().iter().collect();
+    if state.oldest_ended() != history.first().map(|r| r.ended) {
         return Err(format!(
             "{id}: the oldest end kept for T-6 is not the oldest record's"
+        ));
+    }
+    if !state.odd_records_kept() {
+        return Err(format!(
+            "{id}: the odd records kept beside are not those of the history"
         ));
     }
     for pair in history.windows(2) {
@@ -266,7 +272,7 @@ pub(crate) fn instance_invariants(instance: &Instance, ids: &IdCounters) -> Resu
             return Err(format!("{id}: jobs overlap or ended out of order"));
         }
     }
-    for record in history {
+    for record in &history {
         if !below_counters(record.id, record.backup_id) {
             return Err(format!(
                 "{id}: job {} has an id the counters never gave",
@@ -369,8 +375,13 @@ fn settle_due(
 
 /// Whether `record`'s set is an automatic one whose retention ran out by `now` (T-6: gone
 /// at exactly `BackupEndTime` + `BackupRetentionPeriod` days).
-pub(crate) fn expired(record: &JobRecord, keep_millis: i64, now: Timestamp) -> bool {
-    record.mode == BackupMode::Automated && record.ended.saturating_add_millis(keep_millis) <= now
+pub(crate) fn expired(
+    mode: BackupMode,
+    ended: Timestamp,
+    keep_millis: i64,
+    now: Timestamp,
+) -> bool {
+    mode == BackupMode::Automated && ended.saturating_add_millis(keep_millis) <= now
 }
 
 /// T-6 during a long settle: when the job that just ended left a set that has already
@@ -381,10 +392,11 @@ fn drop_expired_before_last(instance: &mut Instance, now: Timestamp) {
     let Some(state) = instance.backup.existing_mut() else {
         return;
     };
-    if let [.., before, last] = state.history() {
-        if expired(last, keep, now) && expired(before, keep, now) {
-            let at = state.history().len() - 2;
-            state.history_mut().remove(at);
+    if let [.., before, last] = state.records() {
+        let gone = |r: &SetRecord| expired(r.mode(), r.ended(), keep, now);
+        if gone(last) && gone(before) {
+            let at = state.records().len() - 2;
+            state.remove_record(at);
         }
     }
 }
@@ -407,27 +419,23 @@ fn expire_due_sets(instance: &mut Instance, keep: i64, now: Timestamp) {
     let Some(state) = instance.backup.existing_mut() else {
         return;
     };
-    let mut history = state.history_mut();
+    let history = state.records();
     let Some(last) = history.len().checked_sub(1) else {
         return;
     };
     // Jobs end one after another, so `ended` grows along the history.
-    let due = leading(&history, |r| r.ended.saturating_add_millis(keep) <= now);
-    if due > last && history[last].mode == BackupMode::Automated {
-        history[last].set_deleted = true;
+    let due = leading(history, |r| r.ended().saturating_add_millis(keep) <= now);
+    if due > last && history[last].mode() == BackupMode::Automated {
+        state.hide_set(last);
     }
     // The records before the last that are due: their automatic ones go (the history is
     // rebuilt only when there is one).
     let removable = due.min(last);
-    if history[..removable]
+    if state.records()[..removable]
         .iter()
-        .any(|r| r.mode == BackupMode::Automated)
+        .any(|r| r.mode() == BackupMode::Automated)
     {
-        let mut index = 0;
-        history.retain(|r| {
-            index += 1;
-            index > removable || r.mode != BackupMode::Automated
-        });
+        state.remove_automatic_before(removable);
     }
 }
 
@@ -581,19 +589,8 @@ pub(crate) fn end_job(
             });
         }
     }
-    state.push_record(JobRecord {
-        id: job.id,
-        backup_id: job.backup_id,
-        mode: job.mode,
-        method: job.method,
-        backup_type: job.backup_type,
-        started: job.started,
-        ended: at,
-        duration_seconds: job.duration_seconds,
-        outcome,
-        size: backup_size(settings.seed, job.backup_id, databases),
-        set_deleted: false,
-    });
+    let size = backup_size(settings.seed, job.backup_id, databases);
+    state.push_ended(&job, at, outcome, size);
 }
 
 #[cfg(test)]

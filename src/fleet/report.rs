@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
-use crate::job::JobRecord;
-use crate::vocab::{BackupMethod, BackupMode, Engine, SetStatus};
+use crate::instance::SetRecord;
+use crate::vocab::{BackupMethod, BackupMode, Engine};
 
 const CODES: usize = ErrorCode::ALL.len();
 
@@ -105,18 +105,15 @@ impl Tally {
         }
     }
 
-    pub(crate) fn set(&mut self, engine: Engine, record: &JobRecord) {
-        let method = match record.method {
+    pub(crate) fn set(&mut self, engine: Engine, record: &SetRecord) {
+        let method = match record.method() {
             BackupMethod::Logical => 0,
             BackupMethod::Physical => 1,
             BackupMethod::Snapshot => 2,
         };
-        let outcome = match record.outcome {
-            SetStatus::Success => 0,
-            SetStatus::Failed => 1,
-        };
+        let outcome = usize::from(record.failed());
         self.sets[engine_index(engine)][method][outcome] += 1;
-        if record.mode == BackupMode::Automated {
+        if record.mode() == BackupMode::Automated {
             self.automatic_sets += 1;
         }
     }

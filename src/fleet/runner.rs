@@ -324,7 +324,7 @@ fn finish_instance(
         sim.settle_all();
     }
     if let Some(instance) = sim.instance(id) {
-        for record in instance.history() {
+        for record in instance.backup.get().records() {
             tally.set(engine, record);
         }
         if instance.active_job().is_some() {
@@ -379,20 +379,20 @@ fn forget_counted(
     retain: i64,
     tally: &mut Tally,
 ) {
-    let Some(history) = sim.instance(id).map(|i| i.history()) else {
+    let Some(state) = sim.instance(id).map(|i| i.backup.get()) else {
         return;
     };
     let cutoff = if retain == 0 {
-        if history.len() < COUNTS_ONLY_KEEP {
+        if state.records().len() < COUNTS_ONLY_KEEP {
             return;
         }
         Timestamp::MAX
     } else {
         let cutoff = now.saturating_add_millis(-retain);
-        match history.first() {
-            Some(first) if first.ended < cutoff.saturating_add_millis(-MILLIS_PER_DAY) => cutoff,
+        match state.oldest_ended() {
+            Some(first) if first < cutoff.saturating_add_millis(-MILLIS_PER_DAY) => cutoff,
             _ => return,
         }
     };
-    sim.forget_sets_before(id, cutoff, |record| tally.set(engine, record));
+    sim.forget_records_before(id, cutoff, |record| tally.set(engine, record));
 }

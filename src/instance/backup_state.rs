@@ -5,15 +5,15 @@
 //! decides on an instance that has backed up (docs/architecture.md, docs/performance.md:
 //! a one-line instance).
 
-use std::ops::{Deref, DerefMut};
-
 use compact_str::CompactString;
 use thin_vec::ThinVec;
 
+use super::history::{History, SetRecord};
 use super::FullBackupMark;
 use crate::job::{ActiveJob, JobRecord};
 use crate::quota::QuotaLedger;
 use crate::time::{MaybeTimestamp, Timestamp};
+use crate::vocab::{BackupMode, SetStatus};
 
 /// What an instance's backups left, in 64 bytes: the active job and the oldest record's
 /// end (T-6's check on every call) first. Not aligned to 64: an allocator with 64-byte
@@ -25,23 +25,34 @@ use crate::time::{MaybeTimestamp, Timestamp};
 pub(crate) struct BackupState {
     /// The job that has not ended, as of the last settle.
     pub(crate) active_job: Option<ActiveJob>,
-    /// The `ended` of the first record of `history`, kept with it by [`HistoryMut`].
+    /// The `ended` of the first record of `history`, kept with it by every change.
     oldest_ended: MaybeTimestamp,
-    /// Ended jobs and their sets, in the order they ended.
-    history: ThinVec<JobRecord>,
+    /// Ended jobs and their sets, in the order they ended, 24 bytes each (the odd ones
+    /// whole in `rare`).
+    history: ThinVec<SetRecord>,
     /// The times of the accepted manual backups (CB-17).
     pub(crate) quota: QuotaLedger,
-    /// CB-A3's SQL Server marks; `None` while both are absent.
-    marks: Option<Box<SqlServerMarks>>,
+    /// CB-A3's SQL Server marks and the odd records; `None` while all are absent.
+    rare: Option<Box<Rare>>,
 }
 
-/// What CB-A3 remembers of an instance's SQL Server full backups.
+/// What few instances keep: CB-A3's marks of SQL Server full backups, and the records
+/// that do not fit 24 bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct SqlServerMarks {
+struct Rare {
     /// The start and databases of the last successful full backup.
     last_full: Option<FullBackupMark>,
     /// For an active full backup: the database names when it started.
     job_databases: Option<Vec<CompactString>>,
+    /// The odd records of the history, whole (`set_deleted` false: their 24 bytes keep
+    /// it), in history order.
+    odd: Vec<JobRecord>,
+}
+
+impl Rare {
+    fn is_empty(&self) -> bool {
+        self.last_full.is_none() && self.job_databases.is_none() && self.odd.is_empty()
+    }
 }
 
 /// The state of an instance that never backed up.
@@ -54,55 +65,188 @@ impl BackupState {
         oldest_ended: MaybeTimestamp::NONE,
         history: ThinVec::new(),
         quota: QuotaLedger::EMPTY,
-        marks: None,
+        rare: None,
     };
 
     /// The state with these parts (the state's JSON).
     pub(crate) fn from_parts(
         active_job: Option<ActiveJob>,
-        history: ThinVec<JobRecord>,
+        history: Vec<JobRecord>,
         quota: QuotaLedger,
         last_full: Option<FullBackupMark>,
         job_databases: Option<Vec<CompactString>>,
     ) -> BackupState {
-        let marks = (last_full.is_some() || job_databases.is_some()).then(|| {
-            Box::new(SqlServerMarks {
+        let mut state = BackupState {
+            active_job,
+            quota,
+            ..BackupState::EMPTY
+        };
+        if last_full.is_some() || job_databases.is_some() {
+            state.rare = Some(Box::new(Rare {
                 last_full,
                 job_databases,
-            })
-        });
-        BackupState {
-            active_job,
-            oldest_ended: MaybeTimestamp::new(history.first().map(|r| r.ended)),
-            history,
-            quota,
-            marks,
+                odd: Vec::new(),
+            }));
         }
+        state.history.reserve_exact(history.len());
+        for record in history {
+            state.push_record(record);
+        }
+        state
     }
 
     /// Ended jobs and their sets, in the order they ended.
     #[inline(always)]
-    pub(crate) fn history(&self) -> &[JobRecord] {
+    pub(crate) fn history(&self) -> History<'_> {
+        History::new(&self.history, self.odd())
+    }
+
+    /// The 24-byte records (their end, mode and flags), in the order they ended.
+    #[inline(always)]
+    pub(crate) fn records(&self) -> &[SetRecord] {
         &self.history
     }
 
-    /// The history, to change it; the oldest record's end is brought up to date when the
-    /// guard drops.
-    #[inline(always)]
-    pub(crate) fn history_mut(&mut self) -> HistoryMut<'_> {
-        HistoryMut(self)
+    fn odd(&self) -> &[JobRecord] {
+        self.rare.as_deref().map_or(&[], |rare| &rare.odd)
     }
 
     /// Appends the record of a job that just ended (the last to end, so the oldest
     /// record's end changes only when there was none).
     #[inline(always)]
     pub(crate) fn push_record(&mut self, record: JobRecord) {
+        let (compact, odd) = SetRecord::encode(&record);
+        self.push_compact(compact);
+        if odd {
+            self.push_odd(record);
+        }
+    }
+
+    /// Appends the record `job` leaves when it ends at `at` with `outcome` and a set of
+    /// `size` bytes: [`Self::push_record`] without building the whole record when it is
+    /// regular, as a job that ends at its planned end is.
+    #[inline(always)]
+    pub(crate) fn push_ended(
+        &mut self,
+        job: &ActiveJob,
+        at: Timestamp,
+        outcome: SetStatus,
+        size: u64,
+    ) {
+        match SetRecord::of_job(job, at, outcome, size) {
+            Some(compact) => self.push_compact(compact),
+            None => self.push_record(job.record(at, outcome, size)),
+        }
+    }
+
+    /// Appends a 24-byte record (the last to end, so the oldest record's end changes only
+    /// when there was none).
+    #[inline(always)]
+    fn push_compact(&mut self, compact: SetRecord) {
         if self.history.is_empty() {
-            self.oldest_ended = MaybeTimestamp::new(Some(record.ended));
-            // A first set: room for one (a `Vec` would reserve four, 224 bytes).
+            self.oldest_ended = MaybeTimestamp::new(Some(compact.ended()));
+            // A first set: room for one (a `Vec` would reserve four).
             self.history.reserve_exact(1);
         }
-        self.history.push(record);
+        self.history.push(compact);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn push_odd(&mut self, record: JobRecord) {
+        let rare = self.rare.get_or_insert_default();
+        rare.odd.push(JobRecord {
+            set_deleted: false,
+            ..record
+        });
+    }
+
+    /// How many of the first `count` records are odd.
+    fn odd_before(&self, count: usize) -> usize {
+        if self.odd().is_empty() {
+            return 0;
+        }
+        self.history[..count].iter().filter(|r| r.is_odd()).count()
+    }
+
+    /// Removes the odd records of rank `ranks` from the side list.
+    fn drop_odd(&mut self, ranks: std::ops::Range<usize>) {
+        if let Some(rare) = self.rare.as_deref_mut() {
+            rare.odd.drain(ranks);
+        }
+        self.tidy_rare();
+    }
+
+    /// Brings the oldest record's end up to date after a removal.
+    fn resync_oldest(&mut self) {
+        self.oldest_ended = MaybeTimestamp::new(self.history.first().map(|r| r.ended()));
+    }
+
+    /// Hides the set of the record at `index` (`DeleteBackup`, T-6's last record).
+    pub(crate) fn hide_set(&mut self, index: usize) {
+        if let Some(record) = self.history.get_mut(index) {
+            record.hide();
+        }
+    }
+
+    /// Removes the record at `index`.
+    pub(crate) fn remove_record(&mut self, index: usize) {
+        if index >= self.history.len() {
+            return;
+        }
+        if self.history[index].is_odd() {
+            let rank = self.odd_before(index);
+            self.drop_odd(rank..rank + 1);
+        }
+        self.history.remove(index);
+        self.resync_oldest();
+    }
+
+    /// Removes the oldest `count` records.
+    pub(crate) fn drain_records(&mut self, count: usize) {
+        let count = count.min(self.history.len());
+        let odd = self.odd_before(count);
+        if odd > 0 {
+            self.drop_odd(0..odd);
+        }
+        self.history.drain(..count);
+        self.resync_oldest();
+    }
+
+    /// Removes the automatic records among the oldest `count` (T-6).
+    pub(crate) fn remove_automatic_before(&mut self, count: usize) {
+        let count = count.min(self.history.len());
+        let mut odd_rank = 0;
+        let mut dropped_odd = Vec::new();
+        let mut index = 0;
+        self.history.retain(|record| {
+            index += 1;
+            let goes = index <= count && record.mode() == BackupMode::Automated;
+            if record.is_odd() {
+                if goes {
+                    dropped_odd.push(odd_rank);
+                }
+                odd_rank += 1;
+            }
+            !goes
+        });
+        if !dropped_odd.is_empty() {
+            if let Some(rare) = self.rare.as_deref_mut() {
+                let mut rank = 0;
+                rare.odd.retain(|_| {
+                    let goes = dropped_odd.contains(&rank);
+                    rank += 1;
+                    !goes
+                });
+            }
+            self.tidy_rare();
+        }
+        self.resync_oldest();
+    }
+
+    /// Whether each odd record has its whole record beside (`check_invariants`).
+    pub(crate) fn odd_records_kept(&self) -> bool {
+        self.history.iter().filter(|r| r.is_odd()).count() == self.odd().len()
     }
 
     /// When the oldest ended job ended (T-6's check), if any.
@@ -121,74 +265,43 @@ impl BackupState {
 
     /// CB-A3: the last successful full backup (SQL Server), if any.
     pub(crate) fn last_full(&self) -> Option<&FullBackupMark> {
-        self.marks.as_deref()?.last_full.as_ref()
+        self.rare.as_deref()?.last_full.as_ref()
     }
 
     /// For an active SQL Server full backup: the database names when it started.
     pub(crate) fn job_databases(&self) -> Option<&Vec<CompactString>> {
-        self.marks.as_deref()?.job_databases.as_ref()
+        self.rare.as_deref()?.job_databases.as_ref()
     }
 
     /// Records the database names at the start of a SQL Server full backup (CB-A3).
     /// Inlined for its usual case: no names, and no marks to clear.
     #[inline(always)]
     pub(crate) fn set_job_databases(&mut self, names: Option<Vec<CompactString>>) {
-        if names.is_some() || self.marks.is_some() {
-            self.marks.get_or_insert_default().job_databases = names;
-            self.tidy_marks();
+        if names.is_some() || self.job_databases().is_some() {
+            self.rare.get_or_insert_default().job_databases = names;
+            self.tidy_rare();
         }
     }
 
     /// Takes the database names recorded at the start of the active job.
     #[inline(always)]
     pub(crate) fn take_job_databases(&mut self) -> Option<Vec<CompactString>> {
-        let names = self.marks.as_deref_mut()?.job_databases.take()?;
-        self.tidy_marks();
+        let names = self.rare.as_deref_mut()?.job_databases.take()?;
+        self.tidy_rare();
         Some(names)
     }
 
     /// Sets the last successful full backup (CB-A3).
     pub(crate) fn set_last_full(&mut self, mark: FullBackupMark) {
-        self.marks.get_or_insert_default().last_full = Some(mark);
+        self.rare.get_or_insert_default().last_full = Some(mark);
     }
 
-    /// Drops the marks when both are absent, so that equal states compare equal whatever
-    /// their past (and as they deserialize).
-    fn tidy_marks(&mut self) {
-        if self
-            .marks
-            .as_deref()
-            .is_some_and(|m| m.last_full.is_none() && m.job_databases.is_none())
-        {
-            self.marks = None;
+    /// Drops the rare part when it holds nothing, so that equal states compare equal
+    /// whatever their past (and as they deserialize).
+    fn tidy_rare(&mut self) {
+        if self.rare.as_deref().is_some_and(Rare::is_empty) {
+            self.rare = None;
         }
-    }
-}
-
-/// The history of a [`BackupState`], borrowed to change it. Dropping it records the oldest
-/// record's end, so that no change can leave T-6's check reading a stale one.
-pub(crate) struct HistoryMut<'a>(&'a mut BackupState);
-
-impl Deref for HistoryMut<'_> {
-    type Target = ThinVec<JobRecord>;
-
-    #[inline(always)]
-    fn deref(&self) -> &ThinVec<JobRecord> {
-        &self.0.history
-    }
-}
-
-impl DerefMut for HistoryMut<'_> {
-    #[inline(always)]
-    fn deref_mut(&mut self) -> &mut ThinVec<JobRecord> {
-        &mut self.0.history
-    }
-}
-
-impl Drop for HistoryMut<'_> {
-    #[inline(always)]
-    fn drop(&mut self) {
-        self.0.oldest_ended = MaybeTimestamp::new(self.0.history.first().map(|r| r.ended));
     }
 }
 
@@ -247,49 +360,95 @@ impl Eq for Backups {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{BackupId, BackupJobId};
-    use crate::vocab::{BackupMethod, BackupMode, BackupType, SetStatus};
+    use crate::vocab::{BackupMode, SetStatus};
 
-    fn record(id: u64, ended: i64) -> JobRecord {
-        JobRecord {
-            id: BackupJobId(id),
-            backup_id: BackupId(id),
-            mode: BackupMode::Automated,
-            method: BackupMethod::Physical,
-            backup_type: BackupType::FullBackup,
-            started: Timestamp::from_millis(ended - 1000).expect("in range"),
-            ended: Timestamp::from_millis(ended).expect("in range"),
-            duration_seconds: 1,
-            outcome: SetStatus::Success,
-            size: 1,
-            set_deleted: false,
-        }
+    /// The `serial`th job's record, as the simulation gives it (regular: 24 bytes).
+    fn record(serial: u64, ended: i64) -> JobRecord {
+        let ended = Timestamp::from_millis(ended).expect("in range");
+        super::super::history::regular_record(serial, ended, 1)
     }
 
-    /// T-6 reads the oldest record's end from the state's own line: every change through
-    /// `history_mut` keeps it, and building from parts sets it.
+    /// T-6 reads the oldest record's end from the state's own line: every change of the
+    /// history keeps it, and building from parts sets it.
     #[test]
     fn t6_the_oldest_end_follows_every_change_of_the_history() {
         let at = |millis| Some(Timestamp::from_millis(millis).expect("in range"));
         let mut state = BackupState::EMPTY;
         assert_eq!(state.oldest_ended(), None);
-        state.history_mut().push(record(1, 10_000));
+        state.push_record(record(1, 10_000));
         assert_eq!(state.oldest_ended(), at(10_000));
-        state.history_mut().push(record(2, 20_000));
+        state.push_record(record(2, 20_000));
+        state.push_record(record(3, 30_000));
         assert_eq!(state.oldest_ended(), at(10_000));
-        state.history_mut().remove(0);
+        state.remove_record(0);
         assert_eq!(state.oldest_ended(), at(20_000));
-        state.history_mut().clear();
+        state.drain_records(1);
+        assert_eq!(state.oldest_ended(), at(30_000));
+        state.remove_automatic_before(1);
         assert_eq!(state.oldest_ended(), None);
         let built = BackupState::from_parts(
             None,
-            [record(3, 30_000), record(4, 40_000)].into_iter().collect(),
+            vec![record(3, 30_000), record(4, 40_000)],
             QuotaLedger::EMPTY,
             None,
             None,
         );
         assert_eq!(built.oldest_ended(), at(30_000));
-        assert!(built.marks.is_none());
+        assert!(built.rare.is_none());
+    }
+
+    /// A job that failed before its planned end does not fit 24 bytes: its record is
+    /// kept whole beside, read in place, and removed with it by every change; the state
+    /// then equals one that never had it.
+    #[test]
+    fn odd_records_are_kept_beside_and_follow_every_change() {
+        let mut early = record(2, 20_000);
+        early.started = early.started.saturating_add_millis(-5_000);
+        early.outcome = SetStatus::Failed;
+        let mut manual_early = record(4, 40_000);
+        manual_early.started = early.started;
+        manual_early.mode = BackupMode::Manual;
+        let all = [
+            record(1, 10_000),
+            early.clone(),
+            record(3, 30_000),
+            manual_early.clone(),
+            record(5, 50_000),
+        ];
+        let mut state = BackupState::from_parts(None, all.to_vec(), QuotaLedger::EMPTY, None, None);
+        assert_eq!(state.odd().len(), 2);
+        assert!(state.odd_records_kept());
+        assert_eq!(state.history().iter().collect::<Vec<_>>(), all);
+        state.hide_set(1);
+        let mut hidden = early.clone();
+        hidden.set_deleted = true;
+        assert_eq!(state.history().get(1), Some(hidden));
+        // T-6 removes the automatic ones of the first four: the manual odd one stays.
+        state.remove_automatic_before(4);
+        assert_eq!(
+            state.history().iter().collect::<Vec<_>>(),
+            [manual_early.clone(), record(5, 50_000)]
+        );
+        assert_eq!(state.odd(), [manual_early]);
+        assert!(state.odd_records_kept());
+        state.remove_record(0);
+        assert!(state.rare.is_none());
+        assert_eq!(
+            state,
+            BackupState::from_parts(
+                None,
+                vec![record(5, 50_000)],
+                QuotaLedger::EMPTY,
+                None,
+                None
+            )
+        );
+        let mut drained =
+            BackupState::from_parts(None, all.to_vec(), QuotaLedger::EMPTY, None, None);
+        drained.drain_records(2);
+        assert_eq!(drained.odd().len(), 1);
+        assert!(drained.odd_records_kept());
+        assert_eq!(drained.history().first(), Some(record(3, 30_000)));
     }
 
     /// No allocation until there is something to keep; equality by value, so a state that
@@ -300,10 +459,10 @@ mod tests {
         let mut backups = Backups::default();
         assert_eq!(backups.get(), &BackupState::EMPTY);
         assert!(backups.existing_mut().is_none());
-        backups.get_mut().history_mut().push(record(1, 10_000));
+        backups.get_mut().push_record(record(1, 10_000));
         assert!(backups.is_allocated());
         assert_ne!(backups, Backups::default());
-        backups.get_mut().history_mut().clear();
+        backups.get_mut().drain_records(1);
         assert!(backups.is_allocated());
         assert_eq!(backups, Backups::default());
     }
@@ -313,7 +472,7 @@ mod tests {
     fn cb_a3_marks_are_kept_and_tidied() {
         let mut state = BackupState::EMPTY;
         state.set_job_databases(None);
-        assert!(state.marks.is_none());
+        assert!(state.rare.is_none());
         state.set_job_databases(Some(vec![CompactString::new("app")]));
         assert_eq!(
             state.job_databases(),
@@ -321,7 +480,7 @@ mod tests {
         );
         let names = state.take_job_databases();
         assert_eq!(names, Some(vec![CompactString::new("app")]));
-        assert!(state.marks.is_none());
+        assert!(state.rare.is_none());
         let mark = FullBackupMark {
             started: Timestamp::MIN,
             databases: vec![CompactString::new("app")],
@@ -335,7 +494,7 @@ mod tests {
         let parts = |last_full, job_databases| {
             BackupState::from_parts(
                 None,
-                ThinVec::new(),
+                Vec::new(),
                 QuotaLedger::EMPTY,
                 last_full,
                 job_databases,

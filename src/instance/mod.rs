@@ -8,7 +8,7 @@ use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::InstanceId;
-use crate::job::{ActiveJob, JobRecord};
+use crate::job::ActiveJob;
 use crate::policy::{BackupPolicy, RetentionDays};
 use crate::quota::QuotaLedger;
 use crate::time::{MaybeTimestamp, Timestamp};
@@ -17,11 +17,14 @@ use crate::vocab::{
 };
 
 mod backup_state;
+mod history;
 mod profile;
 mod spec;
 mod wire;
 
 pub(crate) use backup_state::{BackupState, Backups};
+pub(crate) use history::SetRecord;
+pub use history::{History, HistoryIter};
 pub(crate) use profile::{Profile, ProfilePool, SharedProfile};
 
 pub(crate) use spec::{compact_tags, validate_databases, validate_duration, validate_tags};
@@ -129,7 +132,7 @@ impl Instance {
     pub(crate) fn warm_backup_blocks(&self) {
         let state = self.backup.get();
         std::hint::black_box((
-            state.history().last().map(|r| r.ended),
+            state.records().last().map(|r| r.ended()),
             state.quota.oldest_stored(),
         ));
     }
@@ -212,7 +215,7 @@ impl Instance {
     }
     /// Ended jobs with their sets, in the order they ended.
     #[inline(always)]
-    pub fn history(&self) -> &[JobRecord] {
+    pub fn history(&self) -> History<'_> {
         self.backup.get().history()
     }
     /// The quota ledger.
@@ -226,9 +229,11 @@ impl Instance {
     }
     /// Whether the last ended job failed (CB-A3).
     pub fn last_job_failed(&self) -> bool {
-        self.history()
+        self.backup
+            .get()
+            .records()
             .last()
-            .is_some_and(|r| r.outcome == crate::vocab::SetStatus::Failed)
+            .is_some_and(|r| r.failed())
     }
     /// Whether a database of this name is `Running` (CB-12, CB-15).
     pub fn has_running_database(&self, name: &str) -> bool {

@@ -79,7 +79,7 @@ impl From<Instance> for InstanceWire {
             next_auto_start: i.next_auto_start.get(),
             active_job: b.active_job,
             active_job_databases: b.job_databases().cloned(),
-            history: b.history().to_vec(),
+            history: b.history().iter().collect(),
             last_full: b.last_full().cloned(),
             quota: b.quota.clone(),
         }
@@ -90,7 +90,7 @@ impl From<InstanceWire> for Instance {
     fn from(w: InstanceWire) -> Instance {
         let backup = BackupState::from_parts(
             w.active_job,
-            w.history.into_iter().collect(),
+            w.history,
             w.quota,
             w.last_full,
             w.active_job_databases,

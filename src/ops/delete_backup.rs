@@ -155,9 +155,8 @@ impl Simulation {
         }
         // A position was found, so the instance has a backup state.
         if let Some(state) = instance.backup.existing_mut() {
-            let mut history = state.history_mut();
             for position in positions {
-                history[position].set_deleted = true;
+                state.hide_set(position);
             }
         }
         self.debug_check(request.db_instance_id.unwrap_or_default());

@@ -163,7 +163,7 @@ impl Simulation {
                     instance
                         .history()
                         .iter()
-                        .filter(|r| r.id == job_id && !expired(r, keep, now))
+                        .filter(|r| r.id == job_id && !expired(r.mode, r.ended, keep, now))
                         .map(|r| {
                             let status = r.job_status();
                             JobView {

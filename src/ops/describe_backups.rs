@@ -35,9 +35,9 @@ pub struct DescribeBackupsRequest<'a> {
 
 /// One page of sets, newest first.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BackupsPage<'s> {
+pub struct BackupsPage {
     /// The sets on this page.
-    pub items: Vec<&'s JobRecord>,
+    pub items: Vec<JobRecord>,
     /// `TotalRecordCount`: sets that passed the filters.
     pub total: usize,
     /// `PageNumber`.
@@ -216,7 +216,7 @@ impl Simulation {
         &mut self,
         request: &DescribeBackupsRequest<'_>,
         now: Timestamp,
-    ) -> Result<BackupsPage<'_>, DescribeBackupsError> {
+    ) -> Result<BackupsPage, DescribeBackupsError> {
         self.describe_backups_for(Scope::AllAccounts, request, now)
     }
 
@@ -227,7 +227,7 @@ impl Simulation {
         scope: Scope<'_>,
         request: &DescribeBackupsRequest<'_>,
         now: Timestamp,
-    ) -> Result<BackupsPage<'_>, DescribeBackupsError> {
+    ) -> Result<BackupsPage, DescribeBackupsError> {
         let instance: &crate::Instance = self.instance_for(
             scope,
             request.db_instance_id,
@@ -236,12 +236,12 @@ impl Simulation {
             |id| DescribeBackupsError::InstanceNotFound { id },
         )?;
         let filters = parse_filters(request)?;
-        let mut sets: Vec<&JobRecord> = instance
+        let mut sets: Vec<JobRecord> = instance
             .history()
             .iter()
             .filter(|s| filters.keeps(s))
             .collect();
-        sets.sort_unstable_by(|a, b| JobRecord::newest_first(a, b));
+        sets.sort_unstable_by(JobRecord::newest_first);
         let total = sets.len();
         let skip = (filters.page_number as usize - 1).saturating_mul(filters.page_size as usize);
         let items = sets

@@ -7,6 +7,7 @@
 //! job failed") reads it; the last successful full backup is kept apart (CB-A3) and is
 //! not affected.
 
+use crate::instance::{BackupState, SetRecord};
 use crate::job::JobRecord;
 use crate::simulation::Simulation;
 use crate::time::Timestamp;
@@ -22,18 +23,42 @@ impl Simulation {
         cutoff: Timestamp,
         mut visit: impl FnMut(&JobRecord),
     ) -> usize {
+        self.forget_before(id, cutoff, |state, old| {
+            state.history().iter().take(old).for_each(|r| visit(&r));
+        })
+    }
+
+    /// [`Self::forget_sets_before`] visiting the 24-byte records (the fleet's tally reads
+    /// only their mode, method and outcome, so nothing is decoded).
+    pub(crate) fn forget_records_before(
+        &mut self,
+        id: &str,
+        cutoff: Timestamp,
+        visit: impl FnMut(&SetRecord),
+    ) -> usize {
+        self.forget_before(id, cutoff, |state, old| {
+            state.records()[..old].iter().for_each(visit);
+        })
+    }
+
+    /// Finds the records to forget, lets `visit` see the state and their count, and
+    /// drops them.
+    fn forget_before(
+        &mut self,
+        id: &str,
+        cutoff: Timestamp,
+        visit: impl FnOnce(&BackupState, usize),
+    ) -> usize {
         let Some(instance) = self.instances.get_mut(id) else {
             return 0;
         };
         let Some(state) = instance.backup.existing_mut() else {
             return 0;
         };
-        let keep_last = state.history().len().saturating_sub(1);
-        let old = crate::job::leading(&state.history()[..keep_last], |r| r.ended < cutoff);
-        for record in &state.history()[..old] {
-            visit(record);
-        }
-        state.history_mut().drain(..old);
+        let keep_last = state.records().len().saturating_sub(1);
+        let old = crate::job::leading(&state.records()[..keep_last], |r| r.ended() < cutoff);
+        visit(state, old);
+        state.drain_records(old);
         old
     }
 }

@@ -283,12 +283,12 @@ fn backups_section(sim: &Simulation, id: &str, now: Timestamp) -> Markup {
     let body = match sim.instance_as_of(id, now) {
         None => html! { p.empty { "No instance " span.mono { (id) } "." } },
         Some(instance) => {
-            let mut sets: Vec<&JobRecord> = instance
+            let mut sets: Vec<JobRecord> = instance
                 .history()
                 .iter()
                 .filter(|s| !s.set_deleted)
                 .collect();
-            sets.sort_by(|a, b| JobRecord::newest_first(a, b));
+            sets.sort_by(JobRecord::newest_first);
             let rows = sets
                 .into_iter()
                 .map(|set| {
