@@ -169,10 +169,13 @@ impl BackupState {
         self.history[..count].iter().filter(|r| r.is_odd()).count()
     }
 
-    /// Removes the odd records of rank `ranks` from the side list.
+    /// Removes the odd records of rank `ranks` from the side list (there is one for each
+    /// odd record, `odd_records_kept`; the range is clamped to it all the same, so that no
+    /// state can make this panic).
     fn drop_odd(&mut self, ranks: std::ops::Range<usize>) {
         if let Some(rare) = self.rare.as_deref_mut() {
-            rare.odd.drain(ranks);
+            let end = ranks.end.min(rare.odd.len());
+            rare.odd.drain(ranks.start.min(end)..end);
         }
         self.tidy_rare();
     }

@@ -190,3 +190,55 @@ impl Simulation {
         Ok(views)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::BackupPolicy;
+    use crate::{Engine, InstanceChanges, InstanceId, InstanceSpec, Simulation};
+
+    /// T-6: the last ended job stays in the history when its automatic set expires (CB-A3
+    /// reads it), its set hidden; its job is no longer described from that instant, as a
+    /// job whose record went.
+    #[test]
+    fn t6_the_expired_last_job_is_no_longer_described() {
+        let at = |text: &str| Timestamp::parse_rfc3339(text).expect("valid");
+        let start = at("2026-03-02T00:00:00Z");
+        let mut sim = Simulation::new(Default::default(), start);
+        let mut spec = InstanceSpec::new(InstanceId::new("rm-1").expect("valid"), Engine::MySql);
+        let every_day = "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday";
+        spec.policy = Some(BackupPolicy::parse("02:00Z-03:00Z", every_day, 2).expect("valid"));
+        sim.create_instance(spec, start).expect("created");
+        // The first automatic job runs 02:00–02:10 (600 s); then the policy goes.
+        let changes = InstanceChanges {
+            policy: Some(None),
+            ..InstanceChanges::default()
+        };
+        sim.modify_instance("rm-1", changes, at("2026-03-02T03:00:00Z"))
+            .expect("modified");
+        let last = sim.instance("rm-1").and_then(|i| i.history().last());
+        let job = last.expect("one automatic job ended");
+        assert_eq!(job.mode, BackupMode::Automated);
+        let id = job.id.0.to_string();
+        let request = DescribeBackupTasksRequest {
+            db_instance_id: Some("rm-1"),
+            backup_job_id: Some(&id),
+            backup_mode: None,
+            backup_job_status: None,
+        };
+        let before = sim
+            .describe_backup_tasks(&request, at("2026-03-09T02:09:59Z"))
+            .expect("described");
+        assert_eq!(
+            before.iter().map(|v| (v.id, v.status)).collect::<Vec<_>>(),
+            [(job.id, JobStatus::Finished)]
+        );
+        let after = sim
+            .describe_backup_tasks(&request, at("2026-03-09T02:10:00Z"))
+            .expect("described");
+        assert_eq!(after, []);
+        // The record is still there, its set hidden.
+        let kept = sim.instance("rm-1").and_then(|i| i.history().last());
+        assert_eq!(kept.map(|r| (r.id, r.set_deleted)), Some((job.id, true)));
+    }
+}
