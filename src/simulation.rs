@@ -630,5 +630,14 @@ mod tests {
         let newest = history.iter().map(|r| r.id.0).max().unwrap();
         assert_eq!(history.last().unwrap().id.0, newest);
         assert_eq!(sim.check_invariants(), Ok(()));
+        // One expired record at a time: the history never held the month's 34 records
+        // (its capacity would be 64), at most the manual three and the last eight days'.
+        let capacity = sim
+            .instance("rm-1")
+            .unwrap()
+            .backup
+            .get()
+            .records_capacity();
+        assert!(capacity <= 16, "capacity {capacity}");
     }
 }

@@ -503,6 +503,8 @@ mod tests {
         }
         assert_eq!(odd.len(), 2);
         let history = History::new(&compact, &odd);
+        assert_eq!((history.len(), history.is_empty()), (4, false));
+        assert!(History::new(&[], &[]).is_empty());
         assert_eq!(history.iter().collect::<Vec<_>>(), records);
         assert_eq!(format!("{history:?}"), format!("{records:?}"));
         let mut backwards: Vec<JobRecord> = history.iter().rev().collect();

@@ -35,10 +35,10 @@ impl Simulation {
         id: &str,
         cutoff: Timestamp,
         visit: impl FnMut(&SetRecord),
-    ) -> usize {
+    ) {
         self.forget_before(id, cutoff, |state, old| {
             state.records()[..old].iter().for_each(visit);
-        })
+        });
     }
 
     /// Finds the records to forget, lets `visit` see the state and their count, and
