@@ -116,4 +116,17 @@ mod tests {
         assert_eq!(sim.forget_sets_before("rm-1", cutoff, |_| ()), 1);
         assert_eq!(sim.instance("rm-1").unwrap().history().len(), 2);
     }
+
+    /// The fleet's way: the same records forgotten, each seen in its 24 bytes first.
+    #[test]
+    fn forgets_the_same_records_visiting_their_24_bytes() {
+        let mut sim = three_sets();
+        let mut seen = Vec::new();
+        sim.forget_records_before("rm-1", Timestamp::MAX, |r| seen.push(r.ended()));
+        let ends = [at("2026-03-01T00:10:00Z"), at("2026-03-01T01:10:00Z")];
+        assert_eq!(seen, ends);
+        let kept = sim.instance("rm-1").unwrap().history();
+        assert_eq!(kept.iter().map(|r| r.id.0).collect::<Vec<_>>(), [100_003]);
+        assert_eq!(sim.check_invariants(), Ok(()));
+    }
 }
