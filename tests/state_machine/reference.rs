@@ -995,10 +995,12 @@ impl Model {
         let candidates: Vec<usize> = match job {
             None | Some(IdRef::Literal("")) => self.active_job(id).into_iter().collect(),
             Some(IdRef::Literal(_)) => Vec::new(),
-            Some(IdRef::Seen(n)) => (self.jobs[*n].instance == id)
-                .then_some(*n)
-                .into_iter()
-                .collect(),
+            // T-6: a job whose automatic set expired is gone with it.
+            Some(IdRef::Seen(n)) => (self.jobs[*n].instance == id
+                && !self.jobs[*n].expired(self.clock))
+            .then_some(*n)
+            .into_iter()
+            .collect(),
         };
         let named = matches!(job, Some(IdRef::Seen(_)));
         let mut items = Vec::new();
