@@ -640,4 +640,41 @@ mod tests {
             .records_capacity();
         assert!(capacity <= 16, "capacity {capacity}");
     }
+
+    /// CB-A3's marks are kept for successful SQL Server full backups only: a MySQL
+    /// instance's state carries neither the databases at its job's start nor a last full
+    /// backup, and a SQL Server full backup that failed leaves no last full backup.
+    #[test]
+    fn cb_a3_marks_are_kept_for_sql_server_full_backups_only() {
+        let start = Timestamp::parse_rfc3339("2026-03-01T00:00:00Z").unwrap();
+        let later = Timestamp::parse_rfc3339("2026-03-02T00:00:00Z").unwrap();
+        let mut sim = Simulation::new(Default::default(), start);
+        let instances = [
+            ("rm-1", Engine::MySql),
+            ("ms-1", Engine::SqlServer),
+            ("ms-2", Engine::SqlServer),
+        ];
+        for (id, engine) in instances {
+            let mut spec = InstanceSpec::new(InstanceId::new(id).unwrap(), engine);
+            spec.databases = vec![crate::Database::running("app")];
+            sim.create_instance(spec, start).unwrap();
+            sim.create_backup(&CreateBackupRequest::for_instance(id), start)
+                .unwrap();
+        }
+        let state = |sim: &Simulation, id: &str| serde_json::to_value(sim.instance(id)).unwrap();
+        let app = serde_json::json!(["app"]);
+        assert_eq!(state(&sim, "rm-1").get("ActiveJobDatabases"), None);
+        assert_eq!(state(&sim, "ms-1").get("ActiveJobDatabases"), Some(&app));
+        let failed_at = start.saturating_add_millis(60_000);
+        sim.fail_backup_job("ms-2", failed_at).unwrap();
+        sim.advance_to(later).unwrap();
+        sim.settle_all();
+        assert_eq!(state(&sim, "ms-2").get("LastFull"), None);
+        assert_eq!(state(&sim, "rm-1").get("LastFull"), None);
+        assert_eq!(state(&sim, "ms-1")["LastFull"]["Databases"], app);
+        assert_eq!(
+            sim.instance("rm-1").map(|i| i.history().len()),
+            sim.instance("ms-1").map(|i| i.history().len())
+        );
+    }
 }
