@@ -549,3 +549,160 @@ mod tests {
         assert_eq!(parts(Some(mark), None), state);
     }
 }
+
+/// The history's changes against a plain vector of whole records: every sequence of
+/// appends, hides and removals reads back as the vector, keeps one side record for each
+/// odd one and the oldest end, and equals the state built from the vector (the encoding is
+/// exact and canonical whatever mix of regular and odd records it holds).
+#[cfg(test)]
+mod model_tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::ids::{BackupId, BackupJobId, FIRST_BACKUP_ID, FIRST_JOB_ID};
+    use crate::vocab::{BackupMethod, BackupMode, BackupType, SetStatus};
+
+    /// Records near and across every boundary of the encoding: ids that follow the
+    /// counters or not, ends that are the start plus the duration or not, sizes around
+    /// 32 bits, times from year 1 to 9999.
+    fn any_record() -> impl Strategy<Value = JobRecord> {
+        let serial = prop_oneof![
+            4 => 0u64..50,
+            1 => Just(u64::from(u32::MAX)),
+            1 => Just(u64::from(u32::MAX) + 1),
+        ];
+        let id_shift = prop_oneof![8 => Just(0i64), 1 => Just(-1i64), 1 => Just(1i64)];
+        let start = prop_oneof![
+            4 => 1_700_000_000_000i64..1_800_000_000_000,
+            1 => Just(Timestamp::MIN.as_millis()),
+            1 => Just(Timestamp::MAX.as_millis() - 1_000),
+        ];
+        let duration = prop_oneof![4 => 1u32..4_000, 1 => Just(u32::MAX)];
+        let early = prop_oneof![4 => Just(0i64), 1 => 1i64..5_000];
+        let size = prop_oneof![4 => 0u64..(1 << 32), 1 => (1u64 << 32)..(1 << 40)];
+        let flags = (
+            any::<bool>(),
+            0u8..3,
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        );
+        (serial, id_shift, start, duration, early, size, flags).prop_map(
+            |(serial, id_shift, start, duration, early, size, flags)| {
+                let (automatic, method, full, failed, deleted) = flags;
+                let started = Timestamp::from_millis(start).expect("in range");
+                let planned = i64::from(duration) * 1000;
+                JobRecord {
+                    id: BackupJobId((FIRST_JOB_ID + serial).saturating_add_signed(id_shift)),
+                    backup_id: BackupId(FIRST_BACKUP_ID + serial),
+                    mode: if automatic {
+                        BackupMode::Automated
+                    } else {
+                        BackupMode::Manual
+                    },
+                    method: [
+                        BackupMethod::Logical,
+                        BackupMethod::Physical,
+                        BackupMethod::Snapshot,
+                    ][usize::from(method)],
+                    backup_type: if full {
+                        BackupType::FullBackup
+                    } else {
+                        BackupType::IncrementalBackup
+                    },
+                    started,
+                    ended: started.saturating_add_millis(planned - early.min(planned)),
+                    duration_seconds: duration,
+                    outcome: if failed {
+                        SetStatus::Failed
+                    } else {
+                        SetStatus::Success
+                    },
+                    size,
+                    set_deleted: deleted,
+                }
+            },
+        )
+    }
+
+    #[derive(Clone, Debug)]
+    enum Change {
+        Push(JobRecord),
+        Hide(usize),
+        Remove(usize),
+        Drain(usize),
+        RemoveAutomatic(usize),
+    }
+
+    fn any_change() -> impl Strategy<Value = Change> {
+        prop_oneof![
+            4 => any_record().prop_map(Change::Push),
+            1 => (0usize..12).prop_map(Change::Hide),
+            1 => (0usize..12).prop_map(Change::Remove),
+            1 => (0usize..6).prop_map(Change::Drain),
+            1 => (0usize..12).prop_map(Change::RemoveAutomatic),
+        ]
+    }
+
+    /// The change on the plain vector.
+    fn apply(model: &mut Vec<JobRecord>, change: &Change) {
+        match change {
+            Change::Push(record) => model.push(record.clone()),
+            Change::Hide(i) => {
+                if let Some(record) = model.get_mut(*i) {
+                    record.set_deleted = true;
+                }
+            }
+            Change::Remove(i) => {
+                if *i < model.len() {
+                    model.remove(*i);
+                }
+            }
+            Change::Drain(n) => {
+                model.drain(..(*n).min(model.len()));
+            }
+            Change::RemoveAutomatic(n) => {
+                let mut index = 0;
+                model.retain(|r| {
+                    index += 1;
+                    index > *n || r.mode != BackupMode::Automated
+                });
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_history_behaves_as_a_vector_of_whole_records(
+            start in proptest::collection::vec(any_record(), 0..6),
+            changes in proptest::collection::vec(any_change(), 0..24),
+        ) {
+            let mut model = start.clone();
+            let mut state =
+                BackupState::from_parts(None, start, QuotaLedger::EMPTY, None, None);
+            for change in &changes {
+                apply(&mut model, change);
+                match change {
+                    Change::Push(record) => state.push_record(record.clone()),
+                    Change::Hide(i) => state.hide_set(*i),
+                    Change::Remove(i) => state.remove_record(*i),
+                    Change::Drain(n) => state.drain_records(*n),
+                    Change::RemoveAutomatic(n) => state.remove_automatic_before(*n),
+                }
+                let read: Vec<JobRecord> = state.history().iter().collect();
+                prop_assert_eq!(&read, &model);
+                let mut backwards: Vec<JobRecord> = state.history().iter().rev().collect();
+                backwards.reverse();
+                prop_assert_eq!(&backwards, &model);
+                prop_assert!(state.odd_records_kept());
+                prop_assert_eq!(state.oldest_ended(), model.first().map(|r| r.ended));
+                let rebuilt =
+                    BackupState::from_parts(None, model.clone(), QuotaLedger::EMPTY, None, None);
+                prop_assert_eq!(&state, &rebuilt);
+            }
+            for (i, record) in model.iter().enumerate() {
+                prop_assert_eq!(state.history().get(i), Some(record.clone()));
+            }
+        }
+    }
+}
