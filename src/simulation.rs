@@ -373,15 +373,22 @@ fn settle_due(
     }
 }
 
-/// Whether `record`'s set is an automatic one whose retention ran out by `now` (T-6: gone
-/// at exactly `BackupEndTime` + `BackupRetentionPeriod` days).
+/// T-6's clock: whether a set that ended at `ended` is past a retention of `keep_millis`
+/// by `now` (gone at exactly `BackupEndTime` + `BackupRetentionPeriod` days).
+#[inline(always)]
+pub(crate) fn retention_ran_out(ended: Timestamp, keep_millis: i64, now: Timestamp) -> bool {
+    ended.saturating_add_millis(keep_millis) <= now
+}
+
+/// Whether a set of `mode` that ended at `ended` is an automatic one whose retention ran
+/// out by `now` (T-6; manual sets stay).
 pub(crate) fn expired(
     mode: BackupMode,
     ended: Timestamp,
     keep_millis: i64,
     now: Timestamp,
 ) -> bool {
-    mode == BackupMode::Automated && ended.saturating_add_millis(keep_millis) <= now
+    mode == BackupMode::Automated && retention_ran_out(ended, keep_millis, now)
 }
 
 /// T-6 during a long settle: when the job that just ended left a set that has already
@@ -424,7 +431,7 @@ fn expire_due_sets(instance: &mut Instance, keep: i64, now: Timestamp) {
         return;
     };
     // Jobs end one after another, so `ended` grows along the history.
-    let due = leading(history, |r| r.ended().saturating_add_millis(keep) <= now);
+    let due = leading(history, |r| retention_ran_out(r.ended(), keep, now));
     if due > last && history[last].mode() == BackupMode::Automated {
         state.hide_set(last);
     }

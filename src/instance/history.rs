@@ -7,10 +7,10 @@
 //! `FIRST_BACKUP_ID`), its start is its end less its duration, its size fits 32 bits. Any
 //! other record (one that failed before its planned end, or read from a state whose ids do
 //! not follow the counters) is *odd*: it is kept whole in the backup state's side list, in
-//! history order, and its 24 bytes keep only its end, mode and flags. Whether a record is
-//! odd is decided by encoding it and comparing the decoding with it, so the encoding is
-//! exact and canonical: equal histories are equal records (docs/performance.md, issue 12,
-//! seventh pass).
+//! history order, and its 24 bytes keep only its end, mode, method, type and flags. Whether
+//! a record is odd is decided field by field ([`regular`]: exactly when decoding gives it
+//! back), so the encoding is exact and canonical: equal histories are equal records
+//! (docs/performance.md, issue 12, seventh pass).
 
 use crate::ids::{BackupId, BackupJobId, FIRST_BACKUP_ID, FIRST_JOB_ID};
 use crate::job::{ActiveJob, JobRecord};
@@ -46,14 +46,7 @@ pub(crate) struct SetRecord {
 impl SetRecord {
     /// `record` in 24 bytes, and whether it is odd (kept whole beside).
     pub(crate) fn encode(record: &JobRecord) -> (SetRecord, bool) {
-        let mut flags = if record.outcome == SetStatus::Failed {
-            FAILED
-        } else {
-            0
-        };
-        if record.set_deleted {
-            flags |= DELETED;
-        }
+        let deleted = if record.set_deleted { DELETED } else { 0 };
         let derived = regular(
             record.id,
             record.backup_id,
@@ -62,19 +55,19 @@ impl SetRecord {
             record.ended,
             record.size,
         );
-        let (serial, size, odd) = match derived {
-            Some((serial, size)) => (serial, size, 0),
-            None => (0, 0, ODD),
+        let (duration_seconds, serial, size, odd) = match derived {
+            Some((serial, size)) => (record.duration_seconds, serial, size, 0),
+            None => (0, 0, 0, ODD),
         };
         let compact = SetRecord {
             ended: record.ended,
-            duration_seconds: if odd == 0 { record.duration_seconds } else { 0 },
+            duration_seconds,
             serial,
             size,
             mode: record.mode,
             method: record.method,
             backup_type: record.backup_type,
-            flags: flags | odd,
+            flags: outcome_flag(record.outcome) | deleted | odd,
         };
         debug_assert!(odd != 0 || compact.decode() == *record, "decodes to itself");
         (compact, odd != 0)
@@ -106,11 +99,7 @@ impl SetRecord {
             mode: job.mode,
             method: job.method,
             backup_type: job.backup_type,
-            flags: if outcome == SetStatus::Failed {
-                FAILED
-            } else {
-                0
-            },
+            flags: outcome_flag(outcome),
         })
     }
 
@@ -171,6 +160,14 @@ impl SetRecord {
     #[inline(always)]
     pub(crate) fn is_odd(&self) -> bool {
         self.flags & ODD != 0
+    }
+}
+
+/// [`FAILED`] for a failed job.
+fn outcome_flag(outcome: SetStatus) -> u8 {
+    match outcome {
+        SetStatus::Success => 0,
+        SetStatus::Failed => FAILED,
     }
 }
 
@@ -240,7 +237,7 @@ impl<'a> History<'a> {
     /// The record at `index` (oldest first), if any.
     pub fn get(&self, index: usize) -> Option<JobRecord> {
         let record = self.records.get(index)?;
-        Some(self.whole(record, || {
+        Some(whole(record, self.odd, || {
             self.records[..index].iter().filter(|r| r.is_odd()).count()
         }))
     }
@@ -254,13 +251,9 @@ impl<'a> History<'a> {
     pub fn last(&self) -> Option<JobRecord> {
         self.iter().next_back()
     }
-
-    /// `record` whole: decoded, or the odd one of rank `rank()` with its flag.
-    fn whole(&self, record: &SetRecord, rank: impl FnOnce() -> usize) -> JobRecord {
-        whole(record, self.odd, rank)
-    }
 }
 
+/// `record` whole: decoded, or the odd record of rank `rank()` with its hidden flag.
 fn whole(record: &SetRecord, odd: &[JobRecord], rank: impl FnOnce() -> usize) -> JobRecord {
     if !record.is_odd() {
         return record.decode();
