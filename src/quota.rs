@@ -1,15 +1,21 @@
 //! The daily quota of manual backups (rules, check CB-17, effect CB-A2).
 //!
-//! Each instance keeps the times of its accepted manual backups of the last 24 hours
-//! ([`QuotaLedger`]). Every window the settings can describe (a calendar day at any
-//! offset, or the rolling 24 hours) contains `now` and is at most 24 hours long, so
-//! acceptances 24 hours or more older than the newest can never count again: they are
-//! out of every reading ([`QuotaLedger::accepted`], the state's JSON, equality) and are
-//! dropped from memory when a new acceptance would otherwise need more room, not shifted
-//! out on every acceptance (docs/performance.md, issue 12). A check compares one kept time
-//! (the limit-th latest) with the window start, and only a refusal searches (at most the
-//! acceptances of one day) for its count: the cost does not grow with the instance's
-//! history, and a settings change re-reads the kept times under the new window.
+//! An acceptance is the start of a manual job, so its exact time stays with the job: the
+//! active job's start, then its record's. What `CreateBackup` reads is a summary kept in
+//! the instance's backup state ([`QuotaSummary`]: the calendar window of the last
+//! acceptance and how many it holds), so that checking and using the quota touches no
+//! other memory (docs/performance.md, issue 12, eighth pass: the time list appended on
+//! every acceptance halved the batch API's throughput at 1e6 instances). The exact times
+//! are read where they are needed: the rolling window, a settings change (Q-4,
+//! which recounts every summary), the state's JSON and equality. A record forgotten
+//! within 24 hours of the newest acceptance leaves its time in a [`QuotaLedger`] beside
+//! the records, as does a loaded state whose list holds times no job explains.
+//!
+//! [`QuotaLedger`] is that list of times: the acceptances of the last 24 hours up to the
+//! newest. Every window the settings can describe (a calendar day at any offset, or the
+//! rolling 24 hours) contains `now` and is at most 24 hours long, so acceptances 24 hours
+//! or more older than the newest can never count again: they are out of every reading
+//! ([`QuotaLedger::accepted`], the state's JSON, equality).
 
 use std::fmt;
 
@@ -37,6 +43,68 @@ impl QuotaLedger {
     pub(crate) const EMPTY: QuotaLedger = QuotaLedger {
         stored: ThinVec::new(),
     };
+}
+
+/// CB-17's count kept with the instance: the calendar window (its day number at the
+/// settings' offset, Q-2) of the last acceptance and how many acceptances it holds. It
+/// answers for the calendar window of any `now` not before the last acceptance, under
+/// the settings it was counted with: a settings change recounts it. Its 8 bytes
+/// replace the pointer to a list of times in the backup state's line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct QuotaSummary {
+    /// The day number of the window counted; `i32::MIN` before any acceptance.
+    window: i32,
+    /// The acceptances in it.
+    count: u32,
+}
+
+impl QuotaSummary {
+    /// No acceptance.
+    pub(crate) const NONE: QuotaSummary = QuotaSummary {
+        window: i32::MIN,
+        count: 0,
+    };
+
+    /// The day number of the calendar window holding `at` (days 0001-01-01 to 9999-12-31
+    /// at any offset are within ±3.7 million: an `i32`).
+    #[inline(always)]
+    fn window_of(settings: &Settings, at: Timestamp) -> i32 {
+        at.day_number(settings.quota_utc_offset.minutes()) as i32
+    }
+
+    /// the acceptances in the calendar window holding `now` (not before the last).
+    #[inline(always)]
+    pub(crate) fn used(&self, settings: &Settings, now: Timestamp) -> u32 {
+        if self.window == Self::window_of(settings, now) {
+            self.count
+        } else {
+            0
+        }
+    }
+
+    /// CB-A2: one more acceptance, at `now` (not before the last).
+    #[inline(always)]
+    pub(crate) fn record(&mut self, settings: &Settings, now: Timestamp) {
+        let window = Self::window_of(settings, now);
+        if window == self.window {
+            self.count = self.count.saturating_add(1);
+        } else {
+            *self = QuotaSummary { window, count: 1 };
+        }
+    }
+
+    /// The summary of the acceptances `accepted` at `now` under `settings` (Q-4's recount).
+    pub(crate) fn of(accepted: &[Timestamp], settings: &Settings, now: Timestamp) -> QuotaSummary {
+        let window = Self::window_of(settings, now);
+        let count = accepted
+            .iter()
+            .filter(|&&at| Self::window_of(settings, at) == window)
+            .count();
+        QuotaSummary {
+            window,
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+        }
+    }
 }
 
 impl PartialEq for QuotaLedger {
@@ -197,10 +265,34 @@ impl QuotaLedger {
         }
     }
 
-    /// The oldest stored time, stale or not (for the batch API's warming: no search).
-    #[inline(always)]
-    pub(crate) fn oldest_stored(&self) -> Option<&Timestamp> {
-        self.stored.first()
+    /// The ledger of `times` as given (in order for a valid one; `check_invariants` says
+    /// when not).
+    pub(crate) fn from_times(times: Vec<Timestamp>) -> QuotaLedger {
+        QuotaLedger {
+            stored: times.into_iter().collect(),
+        }
+    }
+
+    /// Every stored time, stale or not, as stored.
+    pub(crate) fn stored(&self) -> &[Timestamp] {
+        &self.stored
+    }
+
+    /// Adds an acceptance at `at`, in order among the stored times (it may be older than
+    /// some: a forgotten record's).
+    pub(crate) fn insert(&mut self, at: Timestamp) {
+        let position = self.stored.partition_point(|&t| t <= at);
+        self.stored.insert(position, at);
+    }
+
+    /// Drops the stored times at or before `horizon`.
+    pub(crate) fn retain_after(&mut self, horizon: Timestamp) {
+        self.stored.retain(|&t| t > horizon);
+    }
+
+    /// Whether no time is stored.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.stored.is_empty()
     }
 }
 

@@ -63,7 +63,7 @@ impl Default for IdCounters {
 /// moves the clock there (refusing an earlier `now`, T-1), then checks everything, and
 /// changes the domain state only when every check passed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", from = "SimulationFields")]
 pub struct Simulation {
     pub(crate) settings: Settings,
     pub(crate) clock: Timestamp,
@@ -75,6 +75,36 @@ pub struct Simulation {
     /// Injected faults (faults.md): declared, matched, counted and retired here.
     #[serde(default, skip_serializing_if = "Faults::is_pristine")]
     pub(crate) faults: Faults,
+}
+
+/// A simulation as its JSON holds it. Loading one counts every instance's quota summary
+/// from its acceptance times under the loaded settings (`Simulation::recount_quotas`).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct SimulationFields {
+    settings: Settings,
+    clock: Timestamp,
+    instances: InstanceMap,
+    ids: IdCounters,
+    #[serde(default)]
+    identities: IndexMap<CompactString, Identity, FxBuildHasher>,
+    #[serde(default)]
+    faults: Faults,
+}
+
+impl From<SimulationFields> for Simulation {
+    fn from(f: SimulationFields) -> Simulation {
+        let mut sim = Simulation {
+            settings: f.settings,
+            clock: f.clock,
+            instances: f.instances,
+            ids: f.ids,
+            identities: f.identities,
+            faults: f.faults,
+        };
+        sim.recount_quotas();
+        sim
+    }
 }
 
 impl Default for Simulation {
@@ -93,6 +123,17 @@ impl Simulation {
             ids: IdCounters::default(),
             identities: IndexMap::default(),
             faults: Faults::default(),
+        }
+    }
+
+    /// counts every instance's quota summary again from its acceptance times, under
+    /// the settings at the clock (after a change of the window or its offset, and on load).
+    pub(crate) fn recount_quotas(&mut self) {
+        let (settings, clock) = (&self.settings, self.clock);
+        for instance in self.instances.values_mut() {
+            if let Some(state) = instance.backup.existing_mut() {
+                state.recount_quota(settings, clock);
+            }
         }
     }
 
@@ -195,6 +236,15 @@ impl Simulation {
         // The map keys each instance by the id it holds, so no key can disagree with it.
         for instance in self.instances.values() {
             instance_invariants(instance, &self.ids)?;
+            let state = instance.backup.get();
+            let (settings, clock) = (&self.settings, self.clock);
+            let counted = state.counted_quota(settings, clock);
+            if state.quota.used(settings, clock) != counted.used(settings, clock) {
+                return Err(format!(
+                    "{}: quota summary disagrees with the acceptance times",
+                    instance.id
+                ));
+            }
             let jobs = instance
                 .history()
                 .iter()
@@ -296,7 +346,7 @@ pub(crate) fn instance_invariants(instance: &Instance, ids: &IdCounters) -> Resu
             ));
         }
     }
-    if instance.quota().accepted().windows(2).any(|w| w[1] < w[0]) {
+    if !instance.backup.get().kept_times_in_order() {
         return Err(format!("{id}: quota ledger out of order"));
     }
     if instance.profile.policy.is_none() && instance.next_auto_start.get().is_some() {
@@ -557,7 +607,7 @@ pub(crate) fn start_job(
         .is_some();
     let state = instance.backup.get_mut();
     if mode == BackupMode::Manual {
-        state.quota.record(now);
+        state.quota.record(settings, now);
     }
     state.set_job_databases(databases_at_start);
     state.active_job = Some(ActiveJob {
@@ -649,6 +699,86 @@ mod tests {
     }
 
     /// CB-A3's marks are kept for successful SQL Server full backups only: a MySQL
+    /// Q-3 from the first supported instant: an acceptance then counts for the 24 hours
+    /// after it (the rolling window's start is not clamped), read from the job's start.
+    #[test]
+    fn q3_an_acceptance_at_the_first_instant_counts_for_a_day() {
+        use crate::quota::QuotaExceeded;
+        use crate::{CreateBackupError, QuotaWindow};
+        let settings = crate::Settings {
+            daily_backup_limit: 1,
+            quota_window: QuotaWindow::Rolling24h,
+            ..crate::Settings::default()
+        };
+        let mut sim = Simulation::new(settings, Timestamp::MIN);
+        let spec = InstanceSpec::new(InstanceId::new("rm-1").unwrap(), Engine::MySql);
+        sim.create_instance(spec, Timestamp::MIN).unwrap();
+        let request = CreateBackupRequest::for_instance("rm-1");
+        assert_eq!(
+            sim.create_backup(&request, Timestamp::MIN).map(|j| j.0),
+            Ok(100_001)
+        );
+        let day = crate::time::MILLIS_PER_DAY;
+        assert_eq!(
+            sim.create_backup(&request, Timestamp::MIN.saturating_add_millis(day - 1)),
+            Err(CreateBackupError::QuotaExceeded(QuotaExceeded {
+                limit: 1,
+                used: 1
+            }))
+        );
+        let next = sim.create_backup(&request, Timestamp::MIN.saturating_add_millis(day));
+        assert_eq!(next.map(|j| j.0), Ok(100_002));
+        assert_eq!(sim.check_invariants(), Ok(()));
+    }
+
+    /// CB-17 after a load: the acceptance times a state lists count, those its jobs explain
+    /// and those no job explains (here: none of them), in the summary counted on load.
+    #[test]
+    fn cb17_a_loaded_state_counts_every_listed_acceptance() {
+        use crate::quota::QuotaExceeded;
+        use crate::CreateBackupError;
+        let start = Timestamp::parse_rfc3339("2026-03-01T00:00:00Z").unwrap();
+        let settings = crate::Settings {
+            daily_backup_limit: 2,
+            ..crate::Settings::default()
+        };
+        let mut sim = Simulation::new(settings, start);
+        let spec = InstanceSpec::new(InstanceId::new("rm-1").unwrap(), Engine::MySql);
+        sim.create_instance(spec, start).unwrap();
+        let mut state = serde_json::to_value(&sim).unwrap();
+        state["Instances"]["rm-1"]["Quota"] =
+            serde_json::json!(["2026-02-28T23:00:00Z", "2026-03-01T00:00:00Z"]);
+        let mut loaded: Simulation = serde_json::from_value(state).unwrap();
+        assert_eq!(loaded.check_invariants(), Ok(()));
+        let request = CreateBackupRequest::for_instance("rm-1");
+        let later = Timestamp::parse_rfc3339("2026-03-01T03:00:00Z").unwrap();
+        // 02-28T23:00Z is another calendar day: one of the two counts today.
+        assert_eq!(
+            loaded.create_backup(&request, later).map(|j| j.0),
+            Ok(100_001)
+        );
+        let again = Timestamp::parse_rfc3339("2026-03-01T04:00:00Z").unwrap();
+        assert_eq!(
+            loaded.create_backup(&request, again),
+            Err(CreateBackupError::QuotaExceeded(QuotaExceeded {
+                limit: 2,
+                used: 2
+            }))
+        );
+        // The checker sees a summary that disagrees with the times.
+        if let Some(state) = loaded
+            .instances
+            .get_mut("rm-1")
+            .and_then(|i| i.backup.existing_mut())
+        {
+            state.quota = crate::quota::QuotaSummary::NONE;
+        }
+        assert_eq!(
+            loaded.check_invariants(),
+            Err("rm-1: quota summary disagrees with the acceptance times".to_owned())
+        );
+    }
+
     /// instance's state carries neither the databases at its job's start nor a last full
     /// backup, and a SQL Server full backup that failed leaves no last full backup.
     #[test]

@@ -1,5 +1,5 @@
 //! What an instance's backups left ([`BackupState`]): the active job, the ended jobs and
-//! their sets, the quota ledger and CB-A3's SQL Server marks, behind one pointer
+//! their sets, the quota's summary and CB-A3's SQL Server marks, behind one pointer
 //! ([`Backups`]) that stays empty until the instance's first job. A fresh instance is one
 //! 64-byte line; the backup state is 64 bytes more, read by every call that settles or
 //! decides on an instance that has backed up (docs/architecture.md, docs/performance.md:
@@ -11,17 +11,18 @@ use thin_vec::ThinVec;
 use super::history::{History, SetRecord};
 use super::FullBackupMark;
 use crate::job::{ActiveJob, JobRecord};
-use crate::quota::QuotaLedger;
+use crate::quota::{QuotaExceeded, QuotaLedger, QuotaSummary};
+use crate::settings::Settings;
 use crate::simulation::retention_ran_out;
-use crate::time::{MaybeTimestamp, Timestamp};
-use crate::vocab::{BackupMode, SetStatus};
+use crate::time::{MaybeTimestamp, Timestamp, MILLIS_PER_DAY};
+use crate::vocab::{BackupMode, QuotaWindow, SetStatus};
 
 /// What an instance's backups left, in 64 bytes: the active job and the oldest record's
 /// end (T-6's check on every call) first. Not aligned to 64: an allocator with 64-byte
 /// size classes (mimalloc, the program's) places it on one line anyway, and glibc's
 /// aligned allocation cost an acceptance at 1e6 a fifth more in the first round that
 /// allocates it (docs/performance.md, issue 12, sixth pass).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 #[repr(C)]
 pub(crate) struct BackupState {
     /// The job that has not ended, as of the last settle.
@@ -31,8 +32,9 @@ pub(crate) struct BackupState {
     /// Ended jobs and their sets, in the order they ended, 24 bytes each (the odd ones
     /// whole in `rare`).
     history: ThinVec<SetRecord>,
-    /// The times of the accepted manual backups (CB-17).
-    pub(crate) quota: QuotaLedger,
+    /// CB-17's count of the last acceptance's calendar window (its exact times are the
+    /// manual jobs' starts: `quota_ledger`).
+    pub(crate) quota: QuotaSummary,
     /// CB-A3's SQL Server marks and the odd records; `None` while all are absent.
     rare: Option<Box<Rare>>,
 }
@@ -48,11 +50,17 @@ struct Rare {
     /// The odd records of the history, whole (`set_deleted` false: their 24 bytes keep
     /// it), in history order.
     odd: Vec<JobRecord>,
+    /// Acceptance times whose job left no record here: forgotten within 24 hours of the
+    /// newest acceptance, or listed by a loaded state without a job (Q-4 still reads them).
+    extra: QuotaLedger,
 }
 
 impl Rare {
     fn is_empty(&self) -> bool {
-        self.last_full.is_none() && self.job_databases.is_none() && self.odd.is_empty()
+        self.last_full.is_none()
+            && self.job_databases.is_none()
+            && self.odd.is_empty()
+            && self.extra.is_empty()
     }
 }
 
@@ -65,11 +73,13 @@ impl BackupState {
         active_job: None,
         oldest_ended: MaybeTimestamp::NONE,
         history: ThinVec::new(),
-        quota: QuotaLedger::EMPTY,
+        quota: QuotaSummary::NONE,
         rare: None,
     };
 
-    /// The state with these parts (the state's JSON).
+    /// The state with these parts (the state's JSON). The acceptance times of `quota` that
+    /// no manual job here explains are kept beside the records; the summary is left for
+    /// the simulation to count under its settings (`recount_quota`).
     pub(crate) fn from_parts(
         active_job: Option<ActiveJob>,
         history: Vec<JobRecord>,
@@ -79,21 +89,188 @@ impl BackupState {
     ) -> BackupState {
         let mut state = BackupState {
             active_job,
-            quota,
             ..BackupState::EMPTY
         };
         if last_full.is_some() || job_databases.is_some() {
             state.rare = Some(Box::new(Rare {
                 last_full,
                 job_databases,
-                odd: Vec::new(),
+                ..Rare::default()
             }));
         }
         state.history.reserve_exact(history.len());
         for record in history {
             state.push_record(record);
         }
+        // What the jobs explain, as a multiset; the rest of the list, in its order.
+        let mut explained = state.job_acceptances(None);
+        let extra: Vec<Timestamp> = quota
+            .accepted()
+            .iter()
+            .copied()
+            .filter(|at| match explained.binary_search(at) {
+                Ok(found) => {
+                    explained.remove(found);
+                    false
+                }
+                Err(_) => true,
+            })
+            .collect();
+        if !extra.is_empty() {
+            state.rare.get_or_insert_default().extra = QuotaLedger::from_times(extra);
+        }
         state
+    }
+
+    /// The starts of the manual jobs (the records', then the active job's) after
+    /// `horizon` (all without one), oldest first: starts follow one another as jobs do,
+    /// so the records are read from the newest back to the first that started by it.
+    fn job_acceptances(&self, horizon: Option<Timestamp>) -> Vec<Timestamp> {
+        let after = |at: Timestamp| horizon.is_none_or(|horizon| at > horizon);
+        let mut starts: Vec<Timestamp> = self
+            .history()
+            .iter()
+            .rev()
+            .take_while(|r| after(r.started))
+            .filter(|r| r.mode == BackupMode::Manual)
+            .map(|r| r.started)
+            .collect();
+        starts.reverse();
+        starts.extend(self.active_manual_start().filter(|&at| after(at)));
+        starts
+    }
+
+    /// Every acceptance after `horizon` (all without one), in order: the manual jobs'
+    /// starts and the kept times.
+    fn acceptances_after(&self, horizon: Option<Timestamp>) -> Vec<Timestamp> {
+        let mut times = self.job_acceptances(horizon);
+        if let Some(extra) = self.extra() {
+            let after = |at: &&Timestamp| horizon.is_none_or(|horizon| **at > horizon);
+            times.extend(extra.stored().iter().filter(after));
+            times.sort_unstable();
+        }
+        times
+    }
+
+    /// The acceptances a window containing `now` can hold (none 24 hours or more before).
+    fn acceptances_near(&self, now: Timestamp) -> Vec<Timestamp> {
+        // Below the first supported instant there is no bound (Q-3: an acceptance then
+        // counts for the 24 hours after it).
+        self.acceptances_after(Timestamp::from_millis(now.as_millis() - MILLIS_PER_DAY))
+    }
+
+    fn active_manual_start(&self) -> Option<Timestamp> {
+        self.active_job
+            .as_ref()
+            .filter(|job| job.mode == BackupMode::Manual)
+            .map(|job| job.started)
+    }
+
+    fn extra(&self) -> Option<&QuotaLedger> {
+        self.rare.as_deref().map(|rare| &rare.extra)
+    }
+
+    /// The newest acceptance: the active manual job's start, or the newest manual
+    /// record's, or a kept time.
+    fn newest_acceptance(&self) -> Option<Timestamp> {
+        let from_jobs = self.active_manual_start().or_else(|| {
+            let history = self.history();
+            let at = self
+                .history
+                .iter()
+                .rposition(|r| r.mode() == BackupMode::Manual)?;
+            history.get(at).map(|r| r.started)
+        });
+        let kept = self
+            .extra()
+            .and_then(|extra| extra.stored().last().copied());
+        from_jobs.max(kept)
+    }
+
+    /// The acceptance times (Q-4, the state's JSON, equality): the manual jobs' starts
+    /// and the times kept beside them, the 24 hours up to the newest.
+    pub(crate) fn quota_ledger(&self) -> QuotaLedger {
+        let Some(newest) = self.newest_acceptance() else {
+            return QuotaLedger::EMPTY;
+        };
+        let horizon = newest.saturating_add_millis(-MILLIS_PER_DAY);
+        QuotaLedger::from_times(self.acceptances_after(Some(horizon)))
+    }
+
+    /// the acceptances in `(now - 24 h, now]` (the rolling window's CB-17).
+    pub(crate) fn rolling_used(&self, now: Timestamp) -> usize {
+        self.acceptances_near(now).len()
+    }
+
+    /// The summary counted from the exact times, under `settings` at `now`.
+    pub(crate) fn counted_quota(&self, settings: &Settings, now: Timestamp) -> QuotaSummary {
+        QuotaSummary::of(&self.acceptances_near(now), settings, now)
+    }
+
+    /// CB-17: whether one more manual backup is allowed at `now`: the summary's count in
+    /// a calendar window (no other memory read), the exact times in the rolling one.
+    #[inline(always)]
+    pub(crate) fn quota_allows(
+        &self,
+        settings: &Settings,
+        now: Timestamp,
+    ) -> Result<(), QuotaExceeded> {
+        let limit = settings.daily_backup_limit;
+        let used = match settings.quota_window {
+            QuotaWindow::CalendarDay => u64::from(self.quota.used(settings, now)),
+            QuotaWindow::Rolling24h => self.rolling_used(now) as u64,
+        };
+        if used < u64::from(limit) {
+            Ok(())
+        } else {
+            Err(QuotaExceeded { limit, used })
+        }
+    }
+
+    /// counts the summary again from the exact times, under `settings` at `now`.
+    pub(crate) fn recount_quota(&mut self, settings: &Settings, now: Timestamp) {
+        self.quota = self.counted_quota(settings, now);
+    }
+
+    /// Whether the kept times are in order (`check_invariants`).
+    pub(crate) fn kept_times_in_order(&self) -> bool {
+        self.extra()
+            .is_none_or(|extra| extra.stored().windows(2).all(|w| w[0] <= w[1]))
+    }
+
+    /// Before records leave (`leaving` yields their indexes): the starts of the manual
+    /// ones that are within 24 hours of the newest acceptance stay as kept times, so that
+    /// still read them; older kept times go.
+    fn keep_acceptances_of(&mut self, leaving: impl Iterator<Item = usize> + Clone) {
+        let Some(newest) = self.newest_acceptance() else {
+            return;
+        };
+        let horizon = newest.saturating_add_millis(-MILLIS_PER_DAY);
+        // A record ends after it starts: one that ended by the horizon started by it.
+        let recent = |s: &Self, at: usize| s.history[at].ended() > horizon;
+        let manual = |s: &Self, at: usize| s.history[at].mode() == BackupMode::Manual;
+        let starts: Vec<Timestamp> = if leaving
+            .clone()
+            .any(|at| recent(self, at) && manual(self, at))
+        {
+            let history = self.history();
+            leaving
+                .filter_map(|at| history.get(at))
+                .filter(|r| r.mode == BackupMode::Manual && r.started > horizon)
+                .map(|r| r.started)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if starts.is_empty() && self.extra().is_none() {
+            return;
+        }
+        let extra = &mut self.rare.get_or_insert_default().extra;
+        for at in starts {
+            extra.insert(at);
+        }
+        extra.retain_after(horizon);
+        self.tidy_rare();
     }
 
     /// Ended jobs and their sets, in the order they ended.
@@ -180,6 +357,9 @@ impl BackupState {
     /// decisions 4% more instructions.
     pub(crate) fn drain_records(&mut self, count: usize) {
         let count = count.min(self.history.len());
+        if count > 0 {
+            self.keep_acceptances_of(0..count);
+        }
         if let Some(rare) = self.rare.as_deref_mut() {
             let odd = self.history[..count].iter().filter(|r| r.is_odd()).count();
             rare.odd.drain(..odd.min(rare.odd.len()));
@@ -198,6 +378,14 @@ impl BackupState {
     /// odd ones with them (compacted in the same pass, in place), and brings the oldest
     /// record's end up to date: the removals other than the oldest records' drain.
     fn retain_records(&mut self, mut keep: impl FnMut(usize, &SetRecord) -> bool) {
+        let kept: Vec<bool> = (self.history.iter().enumerate())
+            .map(|(at, record)| keep(at, record))
+            .collect();
+        let leaving = (0..kept.len()).filter(|&at| !kept[at]);
+        if leaving.clone().next().is_some() {
+            self.keep_acceptances_of(leaving);
+        }
+        let keep = |at: usize, _: &SetRecord| kept[at];
         let BackupState { history, rare, .. } = self;
         let mut odd = rare.as_deref_mut().map(|rare| &mut rare.odd);
         // The odd records seen so far, and those of them kept, moved to the front.
@@ -294,6 +482,34 @@ impl BackupState {
         }
     }
 }
+
+/// By value: the same jobs, records, marks and acceptance times. The quota's summary is
+/// not compared: it follows from the times under the simulation's settings (checked by
+/// `check_invariants`), and states equal by value answer alike.
+impl PartialEq for BackupState {
+    fn eq(&self, other: &BackupState) -> bool {
+        // A rare part holding only kept times compares as none: the times are compared
+        // through the ledger.
+        fn marked(s: &BackupState) -> Option<&Rare> {
+            (s.rare.as_deref())
+                .filter(|r| r.last_full.is_some() || r.job_databases.is_some() || !r.odd.is_empty())
+        }
+        let same_marks = match (marked(self), marked(other)) {
+            (None, None) => true,
+            (Some(a), Some(b)) => {
+                a.last_full == b.last_full && a.job_databases == b.job_databases && a.odd == b.odd
+            }
+            _ => false,
+        };
+        self.active_job == other.active_job
+            && self.oldest_ended == other.oldest_ended
+            && self.history == other.history
+            && same_marks
+            && self.quota_ledger() == other.quota_ledger()
+    }
+}
+
+impl Eq for BackupState {}
 
 /// An instance's [`BackupState`], allocated at its first job. Equality is by value: an
 /// instance that never backed up equals one whose state is empty again.
@@ -425,13 +641,15 @@ mod tests {
         assert_eq!(state.odd(), [manual_early.clone()]);
         assert!(state.odd_records_kept());
         state.remove_record(0);
-        assert!(state.rare.is_none());
+        // Its whole record went with it; its acceptance stays (Q-4 reads it).
+        assert_eq!(state.odd(), []);
+        assert_eq!(state.quota_ledger().accepted(), [manual_early.started]);
         assert_eq!(
             state,
             BackupState::from_parts(
                 None,
                 vec![record(5, 50_000)],
-                QuotaLedger::EMPTY,
+                QuotaLedger::from_times(vec![manual_early.started]),
                 None,
                 None
             )
@@ -679,9 +897,15 @@ mod model_tests {
                 prop_assert_eq!(&backwards, &model);
                 prop_assert!(state.odd_records_kept());
                 prop_assert_eq!(state.oldest_ended(), model.first().map(|r| r.ended));
+                // The same records, whole records beside and oldest end as the state built
+                // from the vector (the acceptance times, which removed manual records
+                // leave behind, are the quota's tests').
                 let rebuilt =
                     BackupState::from_parts(None, model.clone(), QuotaLedger::EMPTY, None, None);
-                prop_assert_eq!(&state, &rebuilt);
+                prop_assert_eq!(
+                    (&state.history, state.odd(), state.oldest_ended),
+                    (&rebuilt.history, rebuilt.odd(), rebuilt.oldest_ended)
+                );
             }
             for (i, record) in model.iter().enumerate() {
                 prop_assert_eq!(state.history().get(i), Some(record.clone()));

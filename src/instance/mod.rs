@@ -125,16 +125,13 @@ impl Instance {
         ));
     }
 
-    /// Reads the heap blocks the backup state points to where an acceptance reads and
-    /// writes them (the newest history record, the oldest quota time), discarding them:
-    /// the batch API's last warming pass.
+    /// Reads the heap block the backup state points to where an acceptance reads and
+    /// writes it (the newest history record), discarding it: the batch API's last warming
+    /// pass. (The quota's summary is in the backup state's own line.)
     #[inline(always)]
     pub(crate) fn warm_backup_blocks(&self) {
         let state = self.backup.get();
-        std::hint::black_box((
-            state.records().last().map(|r| r.ended()),
-            state.quota.oldest_stored(),
-        ));
+        std::hint::black_box(state.records().last().map(|r| r.ended()));
     }
 
     /// `DBInstanceId`.
@@ -218,10 +215,10 @@ impl Instance {
     pub fn history(&self) -> History<'_> {
         self.backup.get().history()
     }
-    /// The quota ledger.
-    #[inline(always)]
-    pub fn quota(&self) -> &QuotaLedger {
-        &self.backup.get().quota
+    /// The acceptance times of its manual backups, the 24 hours up to the newest (read
+    /// from its jobs: the check itself reads a summary, `quota.rs`).
+    pub fn quota(&self) -> QuotaLedger {
+        self.backup.get().quota_ledger()
     }
     /// CB-A3: the last successful full backup (SQL Server), if any.
     pub(crate) fn last_full(&self) -> Option<&FullBackupMark> {

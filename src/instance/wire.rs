@@ -81,7 +81,7 @@ impl From<Instance> for InstanceWire {
             active_job_databases: b.job_databases().cloned(),
             history: b.history().iter().collect(),
             last_full: b.last_full().cloned(),
-            quota: b.quota.clone(),
+            quota: b.quota_ledger(),
         }
     }
 }

@@ -129,6 +129,10 @@ impl Simulation {
         if let Some(seconds) = change.backup_duration_seconds {
             s.backup_duration_seconds = seconds;
         }
+        if change.quota_utc_offset.is_some() {
+            // the calendar windows moved; past acceptances count where they now fall.
+            self.recount_quotas();
+        }
         Ok(())
     }
 

@@ -370,8 +370,7 @@ fn decide(
         return Err(CreateBackupError::JobExists { job: job.id });
     }
     state
-        .quota
-        .allows(settings, now)
+        .quota_allows(settings, now)
         .map_err(CreateBackupError::QuotaExceeded)?;
     let backup_type = match (engine, parsed.method, parsed.requested_type) {
         (Engine::SqlServer, BackupMethod::Physical, RequestedBackupType::Auto) => {
@@ -436,8 +435,8 @@ impl Simulation {
     ///
     /// Built for callers with many requests at once: with [`Self::BATCH_WARM_FROM`]
     /// instances or more, for a run of 16 requests, the table
-    /// slots of their ids are read first, then their instances, then the heap blocks a
-    /// decision reads (history, quota ledger), each pass issuing loads that do not depend
+    /// slots of their ids are read first, then their instances, then their backup states,
+    /// then the history block a decision writes to, each pass issuing loads that do not depend
     /// on each other so that their memory misses overlap; only then are they decided in
     /// order. Nothing else differs: the decisions, the ids and the state are those of
     /// single calls.
@@ -486,7 +485,8 @@ impl Simulation {
             // Four passes over the run, each issuing loads that do not depend on one
             // another, so that their memory misses overlap: the table's slots, then the
             // instances (the id comparison reads each one's line), then their backup
-            // states, then the heap blocks a decision reads (history, quota ledger).
+            // states (the quota's summary is there), then the history block an ended job's
+            // record is appended to.
             let mut keys = [None; RUN];
             for (key, request) in keys.iter_mut().zip(run) {
                 *key = present(request.db_instance_id).map(|id| (id, self.instances.warm(id)));

@@ -109,6 +109,65 @@ mod tests {
         assert_eq!(sim.check_invariants(), Ok(()));
     }
 
+    /// CB-17 and Q-4 after forgetting: the forgotten jobs' acceptances (kept beside the
+    /// records, their jobs gone) still count in the calendar window and in the rolling
+    /// one, are recounted when the offset moves, and survive the state's JSON.
+    #[test]
+    fn q4_forgotten_acceptances_still_count() {
+        use crate::quota::QuotaExceeded;
+        use crate::settings::{SettingsChange, UtcOffset};
+        use crate::simulation::Simulation;
+        use crate::vocab::QuotaWindow;
+        use crate::CreateBackupError;
+        let mut sim = three_sets();
+        let limit_three = SettingsChange {
+            daily_backup_limit: Some(3),
+            ..SettingsChange::default()
+        };
+        sim.configure(&limit_three, at("2026-03-01T05:00:00Z"))
+            .unwrap();
+        sim.forget_sets_before("rm-1", Timestamp::MAX, |_| ());
+        let request = CreateBackupRequest::for_instance("rm-1");
+        let refused = Err(CreateBackupError::QuotaExceeded(QuotaExceeded {
+            limit: 3,
+            used: 3,
+        }));
+        assert_eq!(
+            sim.create_backup(&request, at("2026-03-01T06:00:00Z")),
+            refused
+        );
+        let rolling = SettingsChange {
+            quota_window: Some(QuotaWindow::Rolling24h),
+            ..SettingsChange::default()
+        };
+        sim.configure(&rolling, at("2026-03-01T06:00:00Z")).unwrap();
+        assert_eq!(
+            sim.create_backup(&request, at("2026-03-01T23:59:59Z")),
+            refused
+        );
+        // The first acceptance (00:00) leaves the rolling window a day later.
+        let one_left = sim.create_backup(&request, at("2026-03-02T00:00:00Z"));
+        assert_eq!(one_left.map(|job| job.0), Ok(100_004));
+        // Back to calendar days at -08:00: 03-01T00:00Z to 02:00Z fall on 02-28 there,
+        // 03-02T00:00Z on 03-01: one acceptance in the window of 03-02T01:00Z. The 24 hours
+        // up to the newest hold the last three (00:00 on 03-01 is exactly 24 hours older).
+        let pacific = SettingsChange {
+            quota_window: Some(QuotaWindow::CalendarDay),
+            quota_utc_offset: Some(UtcOffset::parse("-08:00").unwrap()),
+            ..SettingsChange::default()
+        };
+        sim.configure(&pacific, at("2026-03-02T01:00:00Z")).unwrap();
+        sim.forget_sets_before("rm-1", Timestamp::MAX, |_| ());
+        let accepted = sim.instance("rm-1").unwrap().quota();
+        assert_eq!(accepted.used(sim.settings(), at("2026-03-02T01:00:00Z")), 1);
+        assert_eq!(accepted.accepted().len(), 3);
+        assert_eq!(sim.check_invariants(), Ok(()));
+        let text = serde_json::to_string(&sim).unwrap();
+        let loaded: Simulation = serde_json::from_str(&text).unwrap();
+        assert_eq!(loaded, sim);
+        assert_eq!(loaded.check_invariants(), Ok(()));
+    }
+
     #[test]
     fn forgets_only_before_the_cutoff() {
         let mut sim = three_sets();
