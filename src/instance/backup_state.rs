@@ -606,6 +606,94 @@ mod tests {
         assert!(built.rare.is_none());
     }
 
+    /// Equality by value: CB-A3's marks count one by one; a rare part holding only kept
+    /// acceptance times compares through the times, so stale ones (24 hours or more
+    /// before the newest) do not count, and a time kept from a forgotten job equals the
+    /// same time loaded.
+    #[test]
+    fn states_compare_by_value_mark_by_mark_and_time_by_time() {
+        let at = |millis| Timestamp::from_millis(millis).expect("in range");
+        let mark = |millis| {
+            Some(FullBackupMark {
+                started: at(millis),
+                databases: vec![CompactString::new("db")],
+            })
+        };
+        let names = |name: &str| Some(vec![CompactString::new(name)]);
+        let state = |full, names| {
+            BackupState::from_parts(None, Vec::new(), QuotaLedger::EMPTY, full, names)
+        };
+        let cases = [
+            state(None, None),
+            state(mark(1), None),
+            state(mark(2), None),
+            state(None, names("a")),
+            state(None, names("b")),
+            state(mark(1), names("a")),
+            state(mark(1), names("b")),
+            state(mark(2), names("a")),
+        ];
+        for (i, a) in cases.iter().enumerate() {
+            for (j, b) in cases.iter().enumerate() {
+                assert_eq!(a == b, i == j, "{i} {j}");
+            }
+        }
+        const DAY: i64 = MILLIS_PER_DAY;
+        let manual = JobRecord {
+            mode: BackupMode::Manual,
+            ..record(1, 2 * DAY)
+        };
+        let plain =
+            BackupState::from_parts(None, vec![manual.clone()], QuotaLedger::EMPTY, None, None);
+        let stale = QuotaLedger::from_times(vec![at(manual.started.as_millis() - DAY)]);
+        let with_stale = BackupState::from_parts(None, vec![manual.clone()], stale, None, None);
+        assert!(with_stale.rare.is_some());
+        assert_eq!(plain, with_stale);
+        let mut forgotten = plain.clone();
+        forgotten.drain_records(1);
+        let listed = QuotaLedger::from_times(vec![manual.started]);
+        let loaded = BackupState::from_parts(None, Vec::new(), listed, None, None);
+        assert_eq!(forgotten, loaded);
+        assert_ne!(forgotten, BackupState::EMPTY);
+    }
+
+    /// Q-4's kept times stay bounded: forgetting records run after run keeps the starts of
+    /// the forgotten manual jobs within 24 hours of the newest acceptance only (one
+    /// exactly 24 hours older goes), so they stay a day's worth however long the run.
+    #[test]
+    fn q4_forgotten_acceptances_are_kept_for_24_hours_only() {
+        const HALF_DAY: i64 = 12 * 3_600_000;
+        let manual = |k: u64| JobRecord {
+            mode: BackupMode::Manual,
+            ..record(k, k as i64 * HALF_DAY + 1_000)
+        };
+        let start = |k: u64| manual(k).started;
+        let mut state = BackupState::EMPTY;
+        for k in 0..10 {
+            state.push_record(manual(k));
+            state.drain_records(state.records().len() - 1);
+        }
+        // The newest acceptance is the 9th job's start: the 7th's is exactly 24 hours older.
+        assert_eq!(
+            state.extra().map(QuotaLedger::stored),
+            Some(&[start(8)][..])
+        );
+        assert_eq!(state.quota_ledger().accepted(), [start(8), start(9)]);
+        // Forgetting the 9th keeps its start.
+        state.push_record(record(10, 10 * HALF_DAY + 1_000));
+        state.drain_records(1);
+        let kept = [start(8), start(9)];
+        assert_eq!(state.extra().map(QuotaLedger::stored), Some(&kept[..]));
+        // Forgotten with a manual job exactly 24 hours older than the newest acceptance
+        // (which goes), an automatic one keeps nothing; so do the 8th and 9th.
+        state.push_record(manual(11));
+        state.push_record(record(12, 12 * HALF_DAY + 1_000));
+        state.push_record(manual(13));
+        state.drain_records(3);
+        assert_eq!(state.extra().map(QuotaLedger::stored), None);
+        assert_eq!(state.quota_ledger().accepted(), [start(13)]);
+    }
+
     /// A job that failed before its planned end does not fit 24 bytes: its record is
     /// kept whole beside, read in place, and removed with it by every change; the state
     /// then equals one that never had it.
