@@ -2,7 +2,7 @@
 //!
 //! An acceptance is the start of a manual job, so its exact time stays with the job: the
 //! active job's start, then its record's. What `CreateBackup` reads is a summary kept in
-//! the instance's backup state ([`QuotaSummary`]: the calendar window of the last
+//! the instance's backup state (`QuotaSummary`: the calendar window of the last
 //! acceptance and how many it holds), so that checking and using the quota touches no
 //! other memory (docs/performance.md, issue 12, eighth pass: the time list appended on
 //! every acceptance halved the batch API's throughput at 1e6 instances). The exact times
