@@ -29,9 +29,11 @@ use crate::vocab::QuotaWindow;
 /// The acceptance times of an instance's manual backups in the 24 hours up to the newest,
 /// oldest first.
 ///
-/// In memory, older times may precede them (`record` drops those only when the vector is
-/// full); no reading sees them. They cannot change a decision: every window holds only
-/// times after `now` minus 24 hours, and `now` is never before the newest time.
+/// In memory, older times may precede them (kept beside the records until the next
+/// forgetting drops them); no reading sees them. They cannot change a decision: every
+/// window holds only times after `now` minus 24 hours, and `now` is never before the
+/// newest time. CB-17 itself is decided by the backup state (`quota_allows`); this is the
+/// list the rolling window, Q-4, the state's JSON and equality read.
 #[derive(Clone, Default)]
 pub struct QuotaLedger {
     /// In order; a prefix of times at or before the newest minus 24 hours is stale.
@@ -140,6 +142,13 @@ impl<'de> Deserialize<'de> for QuotaLedger {
     }
 }
 
+/// The instant at or before which an acceptance is stale once `newest` was accepted: 24
+/// hours before it, and none (nothing is stale) when that is before the first supported
+/// instant (Q-3: an acceptance at 0001-01-01T00:00:00Z counts for the 24 hours after it).
+pub(crate) fn stale_horizon(newest: Timestamp) -> Option<Timestamp> {
+    Timestamp::from_millis(newest.as_millis() - MILLIS_PER_DAY)
+}
+
 /// The first instant of the quota window that contains `now`, exclusive for `Rolling24h`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum WindowStart {
@@ -162,15 +171,11 @@ fn window_start(settings: &Settings, now: Timestamp) -> WindowStart {
 }
 
 impl QuotaLedger {
-    /// Acceptances that count in the window containing `now` under `settings`.
+    /// Acceptances that count in the window containing `now` under `settings` (Q-2, Q-3,
+    /// Q-4; stale ones never do: they are before every window start, `now` never being
+    /// before the newest time).
     pub fn used(&self, settings: &Settings, now: Timestamp) -> usize {
-        self.used_from(window_start(settings, now))
-    }
-
-    /// How many of the stored times count from `start` (stale ones never do: they are
-    /// before every window start, `now` never being before the newest time).
-    fn used_from(&self, start: WindowStart) -> usize {
-        let first = match start {
+        let first = match window_start(settings, now) {
             WindowStart::Inclusive(start) => self.stored.partition_point(|&t| t < start),
             WindowStart::Exclusive(start) => {
                 self.stored.partition_point(|&t| t.as_millis() <= start)
@@ -179,81 +184,16 @@ impl QuotaLedger {
         self.stored.len() - first
     }
 
-    /// CB-17: whether one more manual backup is allowed at `now` (fewer than the limit used).
-    #[inline]
-    pub fn allows(&self, settings: &Settings, now: Timestamp) -> Result<(), QuotaExceeded> {
-        let limit = settings.daily_backup_limit;
-        let kept = self.stored.len();
-        if (kept as u64) < u64::from(limit) {
-            // Fewer stored times than the limit: the window cannot hold more.
-            return Ok(());
-        }
-        // The `limit`-th latest stored time; none for a limit of 0, always full.
-        let nth = (limit > 0).then(|| self.stored[kept - limit as usize]);
-        if nth.is_some_and(|at| at.as_millis() <= now.as_millis() - MILLIS_PER_DAY) {
-            // 24 hours or more old: no window, at most 24 hours long and containing
-            // `now`, holds it (nor is there a start to compute).
-            return Ok(());
-        }
-        let start = window_start(settings, now);
-        // The stored times are in order, so the window holds `limit` or more of them
-        // exactly when the `limit`-th latest counts: one comparison, no search (a stale
-        // one never counts). The count itself (for the refusal's context) is only searched
-        // for when refusing.
-        let full = nth.is_none_or(|at| match start {
-            WindowStart::Inclusive(start) => at >= start,
-            WindowStart::Exclusive(start) => at.as_millis() > start,
-        });
-        if full {
-            Err(QuotaExceeded {
-                limit,
-                used: self.used_from(start) as u64,
-            })
-        } else {
-            Ok(())
-        }
-    }
-
-    /// CB-A2: records one acceptance at `now` (not earlier than any recorded one). The times
-    /// that no window containing `now` or a later instant can hold leave every reading at
-    /// once, and memory when the vector would otherwise grow.
-    #[inline]
-    pub fn record(&mut self, now: Timestamp) {
-        if self.stored.len() == self.stored.capacity() {
-            self.drop_stale_before(now);
-            if self.stored.capacity() == 0 {
-                // A first acceptance: room for one (a `Vec` would reserve four).
-                self.stored.reserve_exact(1);
-            }
-        }
-        self.stored.push(now);
-    }
-
     /// How many stored times, from the front, are at or before `newest` minus 24 hours.
     fn stale_before(&self, newest: Timestamp) -> usize {
-        let horizon = newest.saturating_add_millis(-MILLIS_PER_DAY);
-        if self.stored.first().is_some_and(|&t| t <= horizon) {
-            self.stored.partition_point(|&t| t <= horizon)
-        } else {
-            0
-        }
-    }
-
-    /// Drops the stored times at or before `newest` minus 24 hours.
-    fn drop_stale_before(&mut self, newest: Timestamp) {
-        let stale = self.stale_before(newest);
-        if stale > 0 {
-            // `Timestamp` is `Copy`: shifting the kept times down needs no `Drain`.
-            let kept = self.stored.len() - stale;
-            self.stored.copy_within(stale.., 0);
-            self.stored.truncate(kept);
-        }
+        stale_horizon(newest).map_or(0, |horizon| self.stored.partition_point(|&t| t <= horizon))
     }
 
     /// Drops the stored times that no reading sees.
     fn drop_stale(&mut self) {
         if let Some(&newest) = self.stored.last() {
-            self.drop_stale_before(newest);
+            let stale = self.stale_before(newest);
+            self.stored.drain(..stale);
         }
     }
 
@@ -308,16 +248,27 @@ pub struct QuotaExceeded {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::instance::BackupState;
     use crate::settings::UtcOffset;
 
     fn at(text: &str) -> Timestamp {
         Timestamp::parse_rfc3339(text).unwrap()
     }
 
+    /// A backup state whose acceptances are `times` (kept beside the records: no job),
+    /// its summary kept as `start_job` keeps it under `settings`.
+    fn accepted_at(times: &[Timestamp], settings: &Settings) -> BackupState {
+        let ledger = QuotaLedger::from_times(times.to_vec());
+        let mut state = BackupState::from_parts(None, Vec::new(), ledger, None, None);
+        for &time in times {
+            state.quota.record(settings, time);
+        }
+        state
+    }
+
     #[test]
     fn q2_calendar_day_at_utc_and_at_an_offset() {
-        let mut ledger = QuotaLedger::default();
-        ledger.record(at("2026-03-01T15:00:00Z"));
+        let ledger = QuotaLedger::from_times(vec![at("2026-03-01T15:00:00Z")]);
         let utc = Settings::default();
         assert_eq!(ledger.used(&utc, at("2026-03-01T23:59:59Z")), 1);
         assert_eq!(ledger.used(&utc, at("2026-03-02T00:00:00Z")), 0);
@@ -328,12 +279,16 @@ mod tests {
         };
         assert_eq!(ledger.used(&beijing, at("2026-03-01T15:59:59Z")), 1);
         assert_eq!(ledger.used(&beijing, at("2026-03-01T16:00:00Z")), 0);
+        // The summary CB-17 reads gives the same counts.
+        let mut summary = QuotaSummary::NONE;
+        summary.record(&beijing, at("2026-03-01T15:00:00Z"));
+        assert_eq!(summary.used(&beijing, at("2026-03-01T15:59:59Z")), 1);
+        assert_eq!(summary.used(&beijing, at("2026-03-01T16:00:00Z")), 0);
     }
 
     #[test]
     fn q3_rolling_window_excludes_exactly_24_hours_ago() {
-        let mut ledger = QuotaLedger::default();
-        ledger.record(at("2026-03-01T10:00:00Z"));
+        let ledger = QuotaLedger::from_times(vec![at("2026-03-01T10:00:00Z")]);
         let rolling = Settings {
             quota_window: QuotaWindow::Rolling24h,
             ..Settings::default()
@@ -342,8 +297,7 @@ mod tests {
         assert_eq!(ledger.used(&rolling, at("2026-03-02T10:00:00Z")), 0);
         // At the first supported instant, the 24 hours before reach past it: an
         // acceptance exactly then counts until exactly a day later.
-        let mut first = QuotaLedger::default();
-        first.record(Timestamp::MIN);
+        let first = QuotaLedger::from_times(vec![Timestamp::MIN]);
         let later = |millis| Timestamp::MIN.saturating_add_millis(millis);
         assert_eq!(first.used(&rolling, later(MILLIS_PER_DAY - 1)), 1);
         assert_eq!(first.used(&rolling, later(MILLIS_PER_DAY)), 0);
@@ -351,31 +305,32 @@ mod tests {
 
     #[test]
     fn q1_limit_zero_refuses_and_limit_counts_exactly() {
-        let mut ledger = QuotaLedger::default();
+        let now = at("2026-03-01T10:00:00Z");
         let zero = Settings {
             daily_backup_limit: 0,
             ..Settings::default()
         };
-        let now = at("2026-03-01T10:00:00Z");
         assert_eq!(
-            ledger.allows(&zero, now),
+            accepted_at(&[], &zero).quota_allows(&zero, now),
             Err(QuotaExceeded { limit: 0, used: 0 })
         );
         let two = Settings {
             daily_backup_limit: 2,
             ..Settings::default()
         };
-        ledger.record(now);
-        assert_eq!(ledger.allows(&two, now), Ok(()));
-        ledger.record(now);
+        assert_eq!(accepted_at(&[now], &two).quota_allows(&two, now), Ok(()));
         assert_eq!(
-            ledger.allows(&two, now),
+            accepted_at(&[now, now], &two).quota_allows(&two, now),
             Err(QuotaExceeded { limit: 2, used: 2 })
         );
     }
 
+    /// CB-17 as decided (the summary in a calendar window, the acceptance times in the
+    /// rolling one) agrees with counting the times in the window, for every limit, window
+    /// and offset, at every instant from one acceptance to the next.
     #[test]
     fn allows_agrees_with_counting_for_every_limit_window_and_instant() {
+        let offsets = ["+00:00", "+08:00", "-05:00"].map(|o| UtcOffset::parse(o).unwrap());
         // Also before 1970 (negative milliseconds) and from the first supported instant.
         for base in [
             "2026-03-01T00:00:00Z",
@@ -383,29 +338,35 @@ mod tests {
             "0001-01-01T00:00:00Z",
         ] {
             let base = at(base);
-            let mut ledger = QuotaLedger::default();
-            for k in 0..30_i64 {
-                ledger.record(base.saturating_add_millis(k * 50 * MILLIS_PER_MINUTE));
-            }
-            for limit in 0..8 {
-                for window in [QuotaWindow::CalendarDay, QuotaWindow::Rolling24h] {
-                    let settings = Settings {
-                        daily_backup_limit: limit,
-                        quota_window: window,
-                        ..Settings::default()
-                    };
-                    for step in 0..200_i64 {
-                        let now = base.saturating_add_millis(step * 10 * MILLIS_PER_MINUTE);
-                        let used = ledger.used(&settings, now) as u64;
+            let times: Vec<Timestamp> = (0..30_i64)
+                .map(|k| base.saturating_add_millis(k * 50 * MILLIS_PER_MINUTE))
+                .collect();
+            for (limit, window, offset) in (0..8).flat_map(|limit| {
+                [QuotaWindow::CalendarDay, QuotaWindow::Rolling24h]
+                    .into_iter()
+                    .flat_map(move |window| offsets.map(|offset| (limit, window, offset)))
+            }) {
+                let settings = Settings {
+                    daily_backup_limit: limit,
+                    quota_window: window,
+                    quota_utc_offset: offset,
+                    ..Settings::default()
+                };
+                for k in 0..times.len() {
+                    let state = accepted_at(&times[..=k], &settings);
+                    let counted = state.quota_ledger();
+                    for step in 0..5_i64 {
+                        let now = times[k].saturating_add_millis(step * 10 * MILLIS_PER_MINUTE);
+                        let used = counted.used(&settings, now) as u64;
                         let expected = if used < u64::from(limit) {
                             Ok(())
                         } else {
                             Err(QuotaExceeded { limit, used })
                         };
                         assert_eq!(
-                            ledger.allows(&settings, now),
+                            state.quota_allows(&settings, now),
                             expected,
-                            "{limit} {window:?} {now}"
+                            "{limit} {window:?} {offset:?} {now}"
                         );
                     }
                 }
@@ -413,29 +374,27 @@ mod tests {
         }
     }
 
-    /// Stale times (24 hours or more before the newest) are out of every reading as soon as
-    /// a newer time is recorded, and out of memory once the vector is full; a state that
-    /// holds some reads without them.
+    /// Stale times (24 hours or more before the newest) are out of every reading; a
+    /// state that lists some reads without them.
     #[test]
-    fn stale_times_leave_every_reading_at_once_and_memory_when_full() {
-        let mut ledger = QuotaLedger::default();
-        ledger.record(at("2026-03-01T09:00:00Z"));
-        ledger.record(at("2026-03-01T10:00:00Z"));
-        ledger.record(at("2026-03-01T11:00:00Z"));
-        assert!(
-            ledger.stored.len() < ledger.stored.capacity(),
-            "room for one more"
-        );
-        ledger.record(at("2026-03-02T10:00:00Z"));
+    fn stale_times_leave_every_reading() {
+        let ledger = QuotaLedger::from_times(vec![
+            at("2026-03-01T09:00:00Z"),
+            at("2026-03-01T10:00:00Z"),
+            at("2026-03-01T11:00:00Z"),
+            at("2026-03-02T10:00:00Z"),
+        ]);
         let kept = [at("2026-03-01T11:00:00Z"), at("2026-03-02T10:00:00Z")];
-        assert_eq!(ledger.stored.len(), 4, "not shifted out on this acceptance");
+        assert_eq!(ledger.stored().len(), 4, "in memory, out of every reading");
         assert_eq!(ledger.accepted(), &kept);
-        let mut fresh = QuotaLedger::default();
-        kept.iter().for_each(|&t| fresh.record(t));
-        assert_eq!(ledger, fresh);
+        assert_eq!(ledger, QuotaLedger::from_times(kept.to_vec()));
         assert_ne!(ledger, QuotaLedger::default());
-        fresh.record(at("2026-03-02T11:00:00Z"));
-        assert_ne!(ledger, fresh, "one more time kept");
+        let one_more = [&kept[..], &[at("2026-03-02T11:00:00Z")]].concat();
+        assert_ne!(
+            ledger,
+            QuotaLedger::from_times(one_more),
+            "one more time kept"
+        );
         assert_eq!(format!("{ledger:?}"), format!("{kept:?}"));
         assert_eq!(
             serde_json::to_string(&ledger).unwrap(),
@@ -446,29 +405,5 @@ mod tests {
         )
         .unwrap();
         assert_eq!((loaded.stored.len(), loaded.accepted()), (2, &kept[..]));
-        // One acceptance an hour for six weeks: 24 count, and memory stays near that.
-        let mut hourly = QuotaLedger::default();
-        let base = at("2026-03-03T00:00:00Z");
-        for hour in 0..1000_i64 {
-            hourly.record(base.saturating_add_millis(hour * 60 * MILLIS_PER_MINUTE));
-            assert_eq!(hourly.accepted().len(), 24.min(hour as usize + 1));
-            assert!(
-                hourly.stored.capacity() <= 64,
-                "{}",
-                hourly.stored.capacity()
-            );
-        }
-    }
-
-    #[test]
-    fn record_drops_what_no_window_can_hold() {
-        let mut ledger = QuotaLedger::default();
-        ledger.record(at("2026-03-01T10:00:00Z"));
-        ledger.record(at("2026-03-01T11:00:00Z"));
-        ledger.record(at("2026-03-02T10:00:00Z"));
-        assert_eq!(
-            ledger.accepted(),
-            &[at("2026-03-01T11:00:00Z"), at("2026-03-02T10:00:00Z")]
-        );
     }
 }

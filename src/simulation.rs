@@ -127,7 +127,7 @@ impl Simulation {
     }
 
     /// counts every instance's quota summary again from its acceptance times, under
-    /// the settings at the clock (after a change of the window or its offset, and on load).
+    /// the settings at the clock (after a change of the offset, and on load).
     pub(crate) fn recount_quotas(&mut self) {
         let (settings, clock) = (&self.settings, self.clock);
         for instance in self.instances.values_mut() {

@@ -11,10 +11,10 @@ use thin_vec::ThinVec;
 use super::history::{History, SetRecord};
 use super::FullBackupMark;
 use crate::job::{ActiveJob, JobRecord};
-use crate::quota::{QuotaExceeded, QuotaLedger, QuotaSummary};
+use crate::quota::{stale_horizon, QuotaExceeded, QuotaLedger, QuotaSummary};
 use crate::settings::Settings;
 use crate::simulation::retention_ran_out;
-use crate::time::{MaybeTimestamp, Timestamp, MILLIS_PER_DAY};
+use crate::time::{MaybeTimestamp, Timestamp};
 use crate::vocab::{BackupMode, QuotaWindow, SetStatus};
 
 /// What an instance's backups left, in 64 bytes: the active job and the oldest record's
@@ -122,31 +122,41 @@ impl BackupState {
         state
     }
 
-    /// The starts of the manual jobs (the records', then the active job's) after
-    /// `horizon` (all without one), oldest first: starts follow one another as jobs do,
-    /// so the records are read from the newest back to the first that started by it.
-    fn job_acceptances(&self, horizon: Option<Timestamp>) -> Vec<Timestamp> {
-        let after = |at: Timestamp| horizon.is_none_or(|horizon| at > horizon);
-        let mut starts: Vec<Timestamp> = self
-            .history()
-            .iter()
-            .rev()
-            .take_while(|r| after(r.started))
+    /// The starts of the manual jobs after `horizon` (all without one), newest first: the
+    /// active job's, then the records'. Starts follow one another as jobs do, so the
+    /// records are read from the newest back to the first that started by `horizon`.
+    fn job_starts(&self, horizon: Option<Timestamp>) -> impl Iterator<Item = Timestamp> + '_ {
+        let after = move |at: Timestamp| horizon.is_none_or(|horizon| at > horizon);
+        let records = (self.history().iter().rev())
+            .take_while(move |r| after(r.started))
             .filter(|r| r.mode == BackupMode::Manual)
-            .map(|r| r.started)
-            .collect();
+            .map(|r| r.started);
+        (self
+            .active_manual_start()
+            .filter(move |&at| after(at))
+            .into_iter())
+        .chain(records)
+    }
+
+    /// [`Self::job_starts`], oldest first.
+    fn job_acceptances(&self, horizon: Option<Timestamp>) -> Vec<Timestamp> {
+        let mut starts: Vec<Timestamp> = self.job_starts(horizon).collect();
         starts.reverse();
-        starts.extend(self.active_manual_start().filter(|&at| after(at)));
         starts
+    }
+
+    /// The kept times after `horizon` (all without one).
+    fn kept_after(&self, horizon: Option<Timestamp>) -> impl Iterator<Item = Timestamp> + '_ {
+        let stored = self.extra().map_or(&[][..], QuotaLedger::stored);
+        (stored.iter().copied()).filter(move |&at| horizon.is_none_or(|horizon| at > horizon))
     }
 
     /// Every acceptance after `horizon` (all without one), in order: the manual jobs'
     /// starts and the kept times.
     fn acceptances_after(&self, horizon: Option<Timestamp>) -> Vec<Timestamp> {
         let mut times = self.job_acceptances(horizon);
-        if let Some(extra) = self.extra() {
-            let after = |at: &&Timestamp| horizon.is_none_or(|horizon| **at > horizon);
-            times.extend(extra.stored().iter().filter(after));
+        if self.extra().is_some() {
+            times.extend(self.kept_after(horizon));
             times.sort_unstable();
         }
         times
@@ -154,9 +164,7 @@ impl BackupState {
 
     /// The acceptances a window containing `now` can hold (none 24 hours or more before).
     fn acceptances_near(&self, now: Timestamp) -> Vec<Timestamp> {
-        // Below the first supported instant there is no bound (Q-3: an acceptance then
-        // counts for the 24 hours after it).
-        self.acceptances_after(Timestamp::from_millis(now.as_millis() - MILLIS_PER_DAY))
+        self.acceptances_after(stale_horizon(now))
     }
 
     fn active_manual_start(&self) -> Option<Timestamp> {
@@ -193,13 +201,13 @@ impl BackupState {
         let Some(newest) = self.newest_acceptance() else {
             return QuotaLedger::EMPTY;
         };
-        let horizon = newest.saturating_add_millis(-MILLIS_PER_DAY);
-        QuotaLedger::from_times(self.acceptances_after(Some(horizon)))
+        QuotaLedger::from_times(self.acceptances_after(stale_horizon(newest)))
     }
 
     /// the acceptances in `(now - 24 h, now]` (the rolling window's CB-17).
     pub(crate) fn rolling_used(&self, now: Timestamp) -> usize {
-        self.acceptances_near(now).len()
+        let horizon = stale_horizon(now);
+        self.job_starts(horizon).count() + self.kept_after(horizon).count()
     }
 
     /// The summary counted from the exact times, under `settings` at `now`.
@@ -245,18 +253,19 @@ impl BackupState {
         let Some(newest) = self.newest_acceptance() else {
             return;
         };
-        let horizon = newest.saturating_add_millis(-MILLIS_PER_DAY);
-        // A record ends after it starts: one that ended by the horizon started by it.
-        let recent = |s: &Self, at: usize| s.history[at].ended() > horizon;
-        let manual = |s: &Self, at: usize| s.history[at].mode() == BackupMode::Manual;
-        let starts: Vec<Timestamp> = if leaving
-            .clone()
-            .any(|at| recent(self, at) && manual(self, at))
-        {
+        let horizon = stale_horizon(newest);
+        let recent = |at: Timestamp| horizon.is_none_or(|horizon| at > horizon);
+        // A record ends after it starts: the leaving records are decoded only when a
+        // manual one ended after the horizon.
+        let any_recent = leaving.clone().any(|at| {
+            let record = &self.history[at];
+            record.mode() == BackupMode::Manual && recent(record.ended())
+        });
+        let starts: Vec<Timestamp> = if any_recent {
             let history = self.history();
             leaving
                 .filter_map(|at| history.get(at))
-                .filter(|r| r.mode == BackupMode::Manual && r.started > horizon)
+                .filter(|r| r.mode == BackupMode::Manual && recent(r.started))
                 .map(|r| r.started)
                 .collect()
         } else {
@@ -269,7 +278,9 @@ impl BackupState {
         for at in starts {
             extra.insert(at);
         }
-        extra.retain_after(horizon);
+        if let Some(horizon) = horizon {
+            extra.retain_after(horizon);
+        }
         self.tidy_rare();
     }
 
@@ -566,6 +577,7 @@ impl Eq for Backups {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::MILLIS_PER_DAY;
     use crate::vocab::{BackupMode, SetStatus};
 
     /// The `serial`th job's record, as the simulation gives it (regular: 24 bytes).
