@@ -74,23 +74,34 @@ impl QuotaSummary {
         at.day_number(settings.quota_utc_offset.minutes()) as i32
     }
 
-    /// the acceptances in the calendar window holding `now` (not before the last).
+    /// The first instant (milliseconds) after the counted window. `now` is never before
+    /// the window's start (the window holds an instant the clock has passed), so `now` is
+    /// in it exactly when it is before this end: a multiplication instead of a division
+    /// on every `CreateBackup` (docs/performance.md, issue 12, ninth pass).
+    #[inline(always)]
+    fn window_end(&self, settings: &Settings) -> i64 {
+        let offset = i64::from(settings.quota_utc_offset.minutes()) * MILLIS_PER_MINUTE;
+        (i64::from(self.window) + 1) * MILLIS_PER_DAY - offset
+    }
+
+    /// the acceptances in the calendar window holding `now` (not before the last
+    /// acceptance or count).
     #[inline(always)]
     pub(crate) fn used(&self, settings: &Settings, now: Timestamp) -> u32 {
-        if self.window == Self::window_of(settings, now) {
+        if now.as_millis() < self.window_end(settings) {
             self.count
         } else {
             0
         }
     }
 
-    /// CB-A2: one more acceptance, at `now` (not before the last).
+    /// CB-A2: one more acceptance, at `now` (not before the last acceptance or count).
     #[inline(always)]
     pub(crate) fn record(&mut self, settings: &Settings, now: Timestamp) {
-        let window = Self::window_of(settings, now);
-        if window == self.window {
+        if now.as_millis() < self.window_end(settings) {
             self.count = self.count.saturating_add(1);
         } else {
+            let window = Self::window_of(settings, now);
             *self = QuotaSummary { window, count: 1 };
         }
     }

@@ -3,8 +3,6 @@
 //! Each is a small state machine over simulated days; every random choice comes from the
 //! client's own seed ([`ClientContext::seed`]).
 
-use std::borrow::Cow;
-
 use crate::instance::Instance;
 use crate::time::{Timestamp, MILLIS_PER_DAY, MILLIS_PER_MINUTE, MILLIS_PER_SECOND};
 use crate::vocab::{BackupMethod, Engine};
@@ -248,23 +246,23 @@ pub const MALFORMED: [MalformedCase; 6] = [
         ..base()
     }),
     ("CB-2: BackupMethod=physical", || PlannedRequest {
-        backup_method: Some(Cow::Borrowed("physical")),
+        backup_method: Some("physical"),
         ..base()
     }),
     ("CB-3: BackupType=Incremental", || PlannedRequest {
-        backup_type: Some(Cow::Borrowed("Incremental")),
+        backup_type: Some("Incremental"),
         ..base()
     }),
     ("CB-4: BackupStrategy=database", || PlannedRequest {
-        backup_strategy: Some(Cow::Borrowed("database")),
+        backup_strategy: Some("database"),
         ..base()
     }),
     ("CB-5: DBName=Sales-EU", || PlannedRequest {
-        db_name: Some(Cow::Borrowed("Sales-EU")),
+        db_name: Some("Sales-EU"),
         ..base()
     }),
     ("CB-6: DBInstanceId=rm-typo", || PlannedRequest {
-        target: Target::Other(Cow::Borrowed("rm-typo")),
+        target: Target::Other("rm-typo"),
         ..base()
     }),
 ];

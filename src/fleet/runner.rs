@@ -36,6 +36,13 @@ pub const MAX_REQUESTS_PER_INSTANCE_DAY: u32 = 10_000;
 /// Sets kept when `retain_days` is 0, before the counted ones are forgotten.
 const COUNTS_ONLY_KEEP: usize = 16;
 
+/// How far past the retention the oldest set may be before the sets past it are counted
+/// and forgotten: a week's in one pass instead of a day's in each of seven. Forgetting
+/// moves the kept sets to the front of the history, so daily passes cost a tenth of a
+/// fleet run's time (docs/performance.md); the counts do not depend on when a set is
+/// counted.
+const FORGET_BATCH_MILLIS: i64 = 7 * MILLIS_PER_DAY;
+
 /// What a fleet run simulates.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FleetSettings {
@@ -207,6 +214,7 @@ fn run_instance_in<M: ClientMix>(
     let (mut day, mut sent_today) = (0usize, 0u32);
     let retain = i64::from(settings.retain_days) * MILLIS_PER_DAY;
     let mut days = DayCache::new(settings.start);
+    let mut forget_at = Timestamp::MIN;
     loop {
         // Borrowed where the client wrote it: moving it out of the `Option` would copy
         // the whole request once more per decision.
@@ -221,7 +229,9 @@ fn run_instance_in<M: ClientMix>(
         }
         let request_day = days.day_of(settings, request.at);
         if request_day != day {
-            forget_counted(sim, id, engine, request.at, retain, tally);
+            if request.at >= forget_at {
+                forget_at = forget_counted(sim, id, engine, request.at, retain, tally);
+            }
             (day, sent_today) = (request_day, 0);
         }
         sent_today += 1;
@@ -369,30 +379,44 @@ impl DayCache {
 }
 
 /// Counts and forgets the sets that ended more than the retention before `now`, once
-/// they are a day older than that (so this runs about once a day per instance); with a
-/// retention of 0, once more than a few sets are kept.
-fn forget_counted(
+/// the oldest is [`FORGET_BATCH_MILLIS`] older than that (so this forgets about once a
+/// week per instance); with a retention of 0, once more than a few sets are kept.
+/// Returns the first instant at which it can have anything to do again: the oldest set
+/// kept can only be followed by newer ones, and a set removed otherwise (T-6) only makes
+/// the oldest newer, so before that instant the check would find nothing.
+pub(super) fn forget_counted(
     sim: &mut Simulation,
     id: &str,
     engine: crate::vocab::Engine,
     now: Timestamp,
     retain: i64,
     tally: &mut Tally,
-) {
+) -> Timestamp {
     let Some(state) = sim.instance(id).map(|i| i.backup.get()) else {
-        return;
+        return now;
     };
     let cutoff = if retain == 0 {
         if state.records().len() < COUNTS_ONLY_KEEP {
-            return;
+            return now;
         }
         Timestamp::MAX
     } else {
         let cutoff = now.saturating_add_millis(-retain);
         match state.oldest_ended() {
-            Some(first) if first < cutoff.saturating_add_millis(-MILLIS_PER_DAY) => cutoff,
-            _ => return,
+            Some(first) if first < cutoff.saturating_add_millis(-FORGET_BATCH_MILLIS) => cutoff,
+            Some(first) => return forget_due(first, retain),
+            None => return now,
         }
     };
     sim.forget_records_before(id, cutoff, |record| tally.set(engine, record));
+    match sim.instance(id).and_then(|i| i.backup.get().oldest_ended()) {
+        Some(first) if retain > 0 => forget_due(first, retain),
+        _ => now,
+    }
+}
+
+/// The first instant at which a set that ended at `oldest` is [`FORGET_BATCH_MILLIS`]
+/// past a retention of `retain` milliseconds.
+fn forget_due(oldest: Timestamp, retain: i64) -> Timestamp {
+    oldest.saturating_add_millis(retain + FORGET_BATCH_MILLIS + 1)
 }

@@ -296,3 +296,59 @@ fn long_bursts_and_late_retries_never_send_back_in_time() {
     let silent = run_with(&settings, &only(ClientKind::Retrying, params));
     assert_eq!(silent.requests, 0);
 }
+
+/// Forgetting runs a week at a time: nothing goes until the oldest set is a week past the
+/// retention, then every set past the retention goes at once, and the instant returned is
+/// the first at which the check can find anything again (the runner skips it before).
+#[test]
+fn sets_are_forgotten_a_week_past_the_retention_at_once() {
+    use super::runner::forget_counted;
+    use crate::time::MILLIS_PER_DAY;
+    use crate::{CreateBackupRequest, InstanceId, InstanceSpec, Simulation};
+    let start = Timestamp::parse_rfc3339("2026-03-01T00:00:00Z").unwrap();
+    let day =
+        |d: i64, minutes: i64| start.saturating_add_millis(d * MILLIS_PER_DAY + minutes * 60_000);
+    let mut sim = Simulation::new(Default::default(), start);
+    let spec = InstanceSpec::new(InstanceId::new("rm-1").unwrap(), Engine::MySql);
+    sim.create_instance(spec, start).unwrap();
+    // One 600-second backup a day from midnight, each day's ended by 01:00.
+    let back_up_until = |sim: &mut Simulation, days: std::ops::Range<i64>| {
+        for d in days.clone() {
+            let request = CreateBackupRequest::for_instance("rm-1");
+            sim.create_backup(&request, day(d, 0)).unwrap();
+        }
+        sim.advance_to(day(days.end - 1, 60)).unwrap();
+        sim.settle_all();
+    };
+    let kept = |sim: &Simulation| sim.instance("rm-1").unwrap().history().len();
+    let retain = 7 * MILLIS_PER_DAY;
+    let mut tally = Tally::new(30);
+    let counted = |tally: &Tally| tally.sets.iter().flatten().flatten().sum::<u64>();
+    back_up_until(&mut sim, 0..14);
+    // Day 13: the oldest set (day 0, ended at 00:10) is 6 days past the retention.
+    let due = forget_counted(
+        &mut sim,
+        "rm-1",
+        Engine::MySql,
+        day(13, 60),
+        retain,
+        &mut tally,
+    );
+    assert_eq!((kept(&sim), counted(&tally)), (14, 0));
+    assert_eq!(due, day(14, 10).saturating_add_millis(1));
+    back_up_until(&mut sim, 14..20);
+    // Day 19: a week and more past it; the 13 sets that ended before day 12, 01:00 go.
+    let due = forget_counted(
+        &mut sim,
+        "rm-1",
+        Engine::MySql,
+        day(19, 60),
+        retain,
+        &mut tally,
+    );
+    assert_eq!((kept(&sim), counted(&tally)), (7, 13));
+    assert_eq!(due, day(27, 10).saturating_add_millis(1));
+    // Counts only (retention 0): checked again the next day while few sets are kept.
+    let due = forget_counted(&mut sim, "rm-1", Engine::MySql, day(19, 60), 0, &mut tally);
+    assert_eq!((kept(&sim), counted(&tally), due), (7, 13, day(19, 60)));
+}

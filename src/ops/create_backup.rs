@@ -230,7 +230,10 @@ pub fn is_valid_db_name_parameter(name: &str) -> bool {
 /// result cost a store-forwarding stall per call (docs/performance.md, issue 12).
 #[inline(always)]
 fn parse<'a>(request: &CreateBackupRequest<'a>) -> Result<Parsed<'a>, CreateBackupError> {
-    let id = present(request.db_instance_id).ok_or(CreateBackupError::MissingInstanceId)?;
+    // `let … else`, not `ok_or`: an eager error value is built and dropped on every call.
+    let Some(id) = present(request.db_instance_id) else {
+        return Err(CreateBackupError::MissingInstanceId);
+    };
     let method = match present(request.backup_method) {
         None => BackupMethod::Physical,
         Some(v) => BackupMethod::from_wire(v)
@@ -358,7 +361,9 @@ fn decide(
         return Err(CreateBackupError::SqlServerDbBackupNotFull);
     }
     if db_strategy {
-        let names = parsed.db_names.ok_or(CreateBackupError::MissingDbName)?;
+        let Some(names) = parsed.db_names else {
+            return Err(CreateBackupError::MissingDbName);
+        };
         if let Some(missing) = names.split(',').find(|n| !instance.has_running_database(n)) {
             return Err(CreateBackupError::DatabaseNotFound {
                 name: owned(missing),
