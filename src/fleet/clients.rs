@@ -64,10 +64,12 @@ impl NightlyScheduler {
 }
 
 impl Workload for NightlyScheduler {
+    #[inline(always)]
     fn next_request(&mut self) -> Option<PlannedRequest> {
         Some(PlannedRequest::at(self.next).with_method(self.method))
     }
 
+    #[inline(always)]
     fn on_answer(&mut self, request: &PlannedRequest, outcome: &Outcome) {
         let tomorrow = self.tonight.saturating_add_millis(MILLIS_PER_DAY);
         match self.retry.again(request.at, self.retried, outcome) {
@@ -138,6 +140,7 @@ impl RetryingClient {
 }
 
 impl Workload for RetryingClient {
+    #[inline(always)]
     fn next_request(&mut self) -> Option<PlannedRequest> {
         if self.queue.is_empty() {
             if self.params.requests_per_day == 0 {
@@ -154,6 +157,7 @@ impl Workload for RetryingClient {
         Some(PlannedRequest::at(self.last_sent))
     }
 
+    #[inline(always)]
     fn on_answer(&mut self, request: &PlannedRequest, outcome: &Outcome) {
         let retry = self.params.retry;
         if let Some(again) = retry.again(request.at, self.sent_retries, outcome) {
@@ -218,10 +222,12 @@ impl BurstClient {
 }
 
 impl Workload for BurstClient {
+    #[inline(always)]
     fn next_request(&mut self) -> Option<PlannedRequest> {
         Some(PlannedRequest::at(self.next).with_method(self.method))
     }
 
+    #[inline(always)]
     fn on_answer(&mut self, _: &PlannedRequest, _: &Outcome) {
         self.sent_today += 1;
         if self.sent_today < u64::from(self.params.requests) {
@@ -307,6 +313,7 @@ impl MalformedClient {
 }
 
 impl Workload for MalformedClient {
+    #[inline(always)]
     fn next_request(&mut self) -> Option<PlannedRequest> {
         if self.queue.iter().all(Option::is_none) {
             self.day += 1;
@@ -317,6 +324,7 @@ impl Workload for MalformedClient {
         Some(PlannedRequest { at, ..make() })
     }
 
+    #[inline(always)]
     fn on_answer(&mut self, _: &PlannedRequest, _: &Outcome) {}
 }
 
@@ -334,7 +342,7 @@ pub enum BuiltinClient {
 }
 
 impl Workload for BuiltinClient {
-    #[inline]
+    #[inline(always)]
     fn next_request(&mut self) -> Option<PlannedRequest> {
         match self {
             BuiltinClient::Nightly(c) => c.next_request(),
@@ -344,7 +352,7 @@ impl Workload for BuiltinClient {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_answer(&mut self, request: &PlannedRequest, outcome: &Outcome) {
         match self {
             BuiltinClient::Nightly(c) => c.on_answer(request, outcome),
