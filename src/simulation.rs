@@ -398,6 +398,7 @@ fn settle_due(
         let job = instance.active_job();
         let end = job.map(ActiveJob::ends_at);
         let fails = job.is_some_and(|job| job.fails);
+        let automated = job.is_some_and(|job| job.mode == BackupMode::Automated);
         let auto = instance.next_auto_start.get();
         match (end, auto) {
             (Some(end), auto) if end <= now && auto.is_none_or(|a| end <= a) => {
@@ -407,7 +408,10 @@ fn settle_due(
                     SetStatus::Success
                 };
                 end_job(instance, settings, end, outcome);
-                drop_expired_before_last(instance, now);
+                // Only a set that has expired already can make the one before it go.
+                if automated && retention_ran_out(end, instance.retention.millis(), now) {
+                    drop_expired_before_last(instance, now);
+                }
             }
             (_, Some(start)) if start <= now => {
                 start_automatic(instance, ids, settings, faults, start);
