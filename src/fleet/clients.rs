@@ -10,7 +10,9 @@ use crate::vocab::{BackupMethod, Engine};
 use super::params::{self, BurstParams, ClientParams, NightlyParams, RetryPolicy, RetryingParams};
 use super::rng::FleetRng;
 use super::runner::MAX_REQUESTS_PER_INSTANCE_DAY;
-use super::workload::{ClientContext, ClientMix, Outcome, PlannedRequest, Target, Workload};
+use super::workload::{
+    ClientContext, ClientMix, Driver, Outcome, PlannedRequest, Target, Workload,
+};
 
 fn day_start(context: &ClientContext, day: u64) -> Timestamp {
     params::day_start(context.start, day)
@@ -342,6 +344,16 @@ pub enum BuiltinClient {
 }
 
 impl Workload for BuiltinClient {
+    #[inline(always)]
+    fn drive<D: Driver>(&mut self, driver: D) -> D::Output {
+        match self {
+            BuiltinClient::Nightly(c) => driver.drive(c),
+            BuiltinClient::Retrying(c) => driver.drive(c),
+            BuiltinClient::Burst(c) => driver.drive(c),
+            BuiltinClient::Malformed(c) => driver.drive(c),
+        }
+    }
+
     #[inline(always)]
     fn next_request(&mut self) -> Option<PlannedRequest> {
         match self {

@@ -43,7 +43,7 @@ pub use rng::FleetRng;
 #[cfg_attr(docsrs, doc(cfg(feature = "parallel")))]
 pub use runner::run_fleet;
 pub use runner::{run_instance, run_range, shard_range, FleetSettings};
-pub use workload::{ClientContext, ClientMix, Outcome, PlannedRequest, Target, Workload};
+pub use workload::{ClientContext, ClientMix, Driver, Outcome, PlannedRequest, Target, Workload};
 
 #[cfg(test)]
 mod tests;

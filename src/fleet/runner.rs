@@ -26,7 +26,7 @@ use super::mix::FleetMix;
 use super::report::FleetReport;
 use super::report::Tally;
 use super::rng::{FleetRng, Stream};
-use super::workload::{ClientContext, ClientMix, Workload};
+use super::workload::{ClientContext, ClientMix, Driver, Workload};
 
 /// The most requests one client may send in one simulated day; a client that sends more
 /// is stopped (and counted in [`FleetReport::clients_stopped`]), so a runaway
@@ -207,60 +207,91 @@ fn run_instance_in<M: ClientMix>(
         return;
     };
     let mut client = clients.client(instance, &context);
-    let mut failures = FleetRng::for_instance(settings.seed, index, Stream::Failures);
-    let mut pending_failure: Option<Timestamp> = None;
-    let mut faults = FleetRng::for_instance(settings.seed, index, Stream::Faults);
-    let mut limit_day = usize::MAX;
-    let (mut day, mut sent_today) = (0usize, 0u32);
-    let retain = i64::from(settings.retain_days) * MILLIS_PER_DAY;
-    let mut days = DayCache::new(settings.start);
-    let mut forget_at = Timestamp::MIN;
-    loop {
-        // Borrowed where the client wrote it: moving it out of the `Option` would copy
-        // the whole request once more per decision.
-        let next = client.next_request();
-        let Some(request) = next.as_ref().filter(|r| r.at < end) else {
-            break;
-        };
-        if let Some(at) = pending_failure.filter(|at| *at <= request.at) {
-            // The job is active until its end, which is later than `at`.
-            let _ = sim.fail_backup_job(id, at);
-            pending_failure = None;
-        }
-        let request_day = days.day_of(settings, request.at);
-        if request_day != day {
-            if request.at >= forget_at {
-                forget_at = forget_counted(sim, id, engine, request.at, retain, tally);
+    client.drive(InstanceRun {
+        sim,
+        settings,
+        tally,
+        id,
+        engine,
+        index,
+        end,
+    });
+}
+
+/// One instance's run through its client: [`Workload::drive`] hands the client over as
+/// its own type (a built-in client as the variant it is), so that the loop is compiled
+/// for each kind of client and does not dispatch twice per request.
+struct InstanceRun<'a> {
+    sim: &'a mut Simulation,
+    settings: &'a FleetSettings,
+    tally: &'a mut Tally,
+    id: &'a str,
+    engine: crate::vocab::Engine,
+    index: u64,
+    end: Timestamp,
+}
+
+impl Driver for InstanceRun<'_> {
+    type Output = ();
+
+    fn drive<W: Workload>(self, client: &mut W) {
+        let (sim, settings, tally) = (self.sim, self.settings, self.tally);
+        let (id, engine, index, end) = (self.id, self.engine, self.index, self.end);
+        let mut failures = FleetRng::for_instance(settings.seed, index, Stream::Failures);
+        let mut pending_failure: Option<Timestamp> = None;
+        let mut faults = FleetRng::for_instance(settings.seed, index, Stream::Faults);
+        let mut limit_day = usize::MAX;
+        let (mut day, mut sent_today) = (0usize, 0u32);
+        let retain = i64::from(settings.retain_days) * MILLIS_PER_DAY;
+        let mut days = DayCache::new(settings.start);
+        let mut forget_at = Timestamp::MIN;
+        loop {
+            // Borrowed where the client wrote it: moving it out of the `Option` would copy
+            // the whole request once more per decision.
+            let next = client.next_request();
+            let Some(request) = next.as_ref().filter(|r| r.at < end) else {
+                break;
+            };
+            if let Some(at) = pending_failure.filter(|at| *at <= request.at) {
+                // The job is active until its end, which is later than `at`.
+                let _ = sim.fail_backup_job(id, at);
+                pending_failure = None;
             }
-            (day, sent_today) = (request_day, 0);
+            let request_day = days.day_of(settings, request.at);
+            if request_day != day {
+                if request.at >= forget_at {
+                    forget_at = forget_counted(sim, id, engine, request.at, retain, tally);
+                }
+                (day, sent_today) = (request_day, 0);
+            }
+            sent_today += 1;
+            if sent_today > MAX_REQUESTS_PER_INSTANCE_DAY {
+                tally.clients_stopped += 1;
+                break;
+            }
+            let fault = if settings.faults.is_none() {
+                None
+            } else {
+                settings.faults.draw(&mut faults)
+            };
+            if let Some(DrawnFault::Before(fault)) = fault {
+                tally.reject(request_day, fault.error_code(), false);
+                client.on_answer(request, &Err(CreateBackupError::Injected(fault)));
+                continue;
+            }
+            let mut outcome = sim.create_backup(&request.as_request(id), request.at);
+            count(tally, request_day, &outcome, &mut limit_day);
+            if outcome.is_ok() && failures.chance(settings.failure_per_mille) {
+                pending_failure = halfway_through_active_job(sim, id);
+            }
+            if fault == Some(DrawnFault::LostAnswer) {
+                tally.lose_answer(request_day);
+                outcome = Err(CreateBackupError::Injected(RequestFault::InternalError));
+            }
+            client.on_answer(request, &outcome);
         }
-        sent_today += 1;
-        if sent_today > MAX_REQUESTS_PER_INSTANCE_DAY {
-            tally.clients_stopped += 1;
-            break;
-        }
-        let fault = if settings.faults.is_none() {
-            None
-        } else {
-            settings.faults.draw(&mut faults)
-        };
-        if let Some(DrawnFault::Before(fault)) = fault {
-            tally.reject(request_day, fault.error_code(), false);
-            client.on_answer(request, &Err(CreateBackupError::Injected(fault)));
-            continue;
-        }
-        let mut outcome = sim.create_backup(&request.as_request(id), request.at);
-        count(tally, request_day, &outcome, &mut limit_day);
-        if outcome.is_ok() && failures.chance(settings.failure_per_mille) {
-            pending_failure = halfway_through_active_job(sim, id);
-        }
-        if fault == Some(DrawnFault::LostAnswer) {
-            tally.lose_answer(request_day);
-            outcome = Err(CreateBackupError::Injected(RequestFault::InternalError));
-        }
-        client.on_answer(request, &outcome);
+        finish_instance(sim, id, engine, end, pending_failure, tally);
     }
-    finish_instance(sim, id, engine, end, pending_failure, tally);
 }
 
 /// Counts one decision on `day`; a quota refusal is the day's first when `limit_day` is

@@ -352,3 +352,46 @@ fn sets_are_forgotten_a_week_past_the_retention_at_once() {
     let due = forget_counted(&mut sim, "rm-1", Engine::MySql, day(19, 60), 0, &mut tally);
     assert_eq!((kept(&sim), counted(&tally), due), (7, 13, day(19, 60)));
 }
+
+/// A built-in client hands the runner the kind of client it holds (so the loop is
+/// compiled per kind); any other client hands over itself.
+#[test]
+fn a_client_is_driven_as_the_kind_it_holds() {
+    struct TypeName;
+    impl Driver for TypeName {
+        type Output = &'static str;
+        fn drive<W: Workload>(self, _: &mut W) -> &'static str {
+            std::any::type_name::<W>()
+                .rsplit("::")
+                .next()
+                .unwrap_or_default()
+        }
+    }
+    let mut sim = crate::Simulation::default();
+    let now = sim.clock();
+    let spec = crate::InstanceSpec::new(crate::InstanceId::new("rm-1").unwrap(), Engine::MySql);
+    sim.create_instance(spec, now).unwrap();
+    let instance = sim.instance("rm-1").unwrap();
+    let context = ClientContext {
+        index: 0,
+        seed: 7,
+        start: now,
+        end: now.saturating_add_millis(MILLIS_PER_SECOND),
+    };
+    let kinds = [
+        (ClientKind::Nightly, "NightlyScheduler"),
+        (ClientKind::Retrying, "RetryingClient"),
+        (ClientKind::Burst, "BurstClient"),
+        (ClientKind::Malformed, "MalformedClient"),
+    ];
+    for (kind, name) in kinds {
+        let mut client = only(kind, ClientParams::default()).client(instance, &context);
+        assert_eq!(client.drive(TypeName), name, "{kind:?}");
+    }
+    let mut own = Steady {
+        next: now,
+        left: 1,
+        spacing: 1,
+    };
+    assert_eq!(own.drive(TypeName), "Steady");
+}

@@ -108,6 +108,29 @@ pub trait Workload {
 
     /// The answer to `request`, the one just sent.
     fn on_answer(&mut self, request: &PlannedRequest, outcome: &Outcome);
+
+    /// Hands this client to `driver` as its own type. The runner drives a client's whole
+    /// run this way; a client that is one of several kinds (an `enum`, like
+    /// [`crate::fleet::BuiltinClient`]) hands over the kind it holds, so that the runner's
+    /// loop is compiled for it and does not dispatch on every request. The default hands
+    /// over `self`.
+    #[inline(always)]
+    fn drive<D: Driver>(&mut self, driver: D) -> D::Output
+    where
+        Self: Sized,
+    {
+        driver.drive(self)
+    }
+}
+
+/// What [`Workload::drive`] hands a client to: the runner's loop over one instance's
+/// requests, generic over the client's type.
+pub trait Driver {
+    /// What the drive returns.
+    type Output;
+
+    /// Runs with `client`.
+    fn drive<W: Workload>(self, client: &mut W) -> Self::Output;
 }
 
 /// Gives every instance of a fleet its client. Must be a pure function of the instance
