@@ -268,7 +268,7 @@ fn parse<'a>(request: &CreateBackupRequest<'a>) -> Result<Parsed<'a>, CreateBack
 
 /// CB-11's table: whether the engine on the storage supports the method, and the method
 /// the set records (`Physical` on PostgreSQL cloud disks and on MariaDB is a snapshot).
-#[inline]
+#[inline(always)]
 pub fn method_support(
     engine: Engine,
     storage: StorageType,
