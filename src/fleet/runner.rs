@@ -187,7 +187,7 @@ pub fn run_instance<M: ClientMix>(
 
 /// [`run_instance`] in `sim`, which is first made a fresh simulation of this instance
 /// alone (its memory is reused from instance to instance).
-fn run_instance_in<M: ClientMix>(
+pub(super) fn run_instance_in<M: ClientMix>(
     sim: &mut Simulation,
     settings: &FleetSettings,
     clients: &M,

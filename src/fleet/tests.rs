@@ -320,37 +320,71 @@ fn sets_are_forgotten_a_week_past_the_retention_at_once() {
         sim.advance_to(day(days.end - 1, 60)).unwrap();
         sim.settle_all();
     };
-    let kept = |sim: &Simulation| sim.instance("rm-1").unwrap().history().len();
-    let retain = 7 * MILLIS_PER_DAY;
     let mut tally = Tally::new(30);
-    let counted = |tally: &Tally| tally.sets.iter().flatten().flatten().sum::<u64>();
+    // Forgets at `now` with a retention of `retain_days`; the sets kept, the sets counted
+    // so far and the instant returned.
+    let mut forget = |sim: &mut Simulation, now: Timestamp, retain_days: i64| {
+        let retain = retain_days * MILLIS_PER_DAY;
+        let due = forget_counted(sim, "rm-1", Engine::MySql, now, retain, &mut tally);
+        let kept = sim.instance("rm-1").unwrap().history().len();
+        (
+            kept,
+            tally.sets.iter().flatten().flatten().sum::<u64>(),
+            due,
+        )
+    };
+    let after = |at: Timestamp| at.saturating_add_millis(1);
     back_up_until(&mut sim, 0..14);
     // Day 13: the oldest set (day 0, ended at 00:10) is 6 days past the retention.
-    let due = forget_counted(
-        &mut sim,
-        "rm-1",
-        Engine::MySql,
-        day(13, 60),
-        retain,
-        &mut tally,
+    assert_eq!(
+        forget(&mut sim, day(13, 60), 7),
+        (14, 0, after(day(14, 10)))
     );
-    assert_eq!((kept(&sim), counted(&tally)), (14, 0));
-    assert_eq!(due, day(14, 10).saturating_add_millis(1));
+    // One millisecond before the instant returned, still nothing goes.
+    assert_eq!(
+        forget(&mut sim, day(14, 10), 7),
+        (14, 0, after(day(14, 10)))
+    );
     back_up_until(&mut sim, 14..20);
     // Day 19: a week and more past it; the 13 sets that ended before day 12, 01:00 go.
-    let due = forget_counted(
-        &mut sim,
-        "rm-1",
-        Engine::MySql,
-        day(19, 60),
-        retain,
-        &mut tally,
+    assert_eq!(
+        forget(&mut sim, day(19, 60), 7),
+        (7, 13, after(day(27, 10)))
     );
-    assert_eq!((kept(&sim), counted(&tally)), (7, 13));
-    assert_eq!(due, day(27, 10).saturating_add_millis(1));
-    // Counts only (retention 0): checked again the next day while few sets are kept.
-    let due = forget_counted(&mut sim, "rm-1", Engine::MySql, day(19, 60), 0, &mut tally);
-    assert_eq!((kept(&sim), counted(&tally), due), (7, 13, day(19, 60)));
+    // Counts only (retention 0): checked again the next day while fewer than 16 sets are
+    // kept; at 16, all but the last go, and the next day's check comes.
+    assert_eq!(forget(&mut sim, day(19, 60), 0), (7, 13, day(19, 60)));
+    back_up_until(&mut sim, 20..29);
+    assert_eq!(forget(&mut sim, day(28, 60), 0), (1, 28, day(28, 60)));
+}
+
+/// What an instance keeps over a long run: the sets of the retention at least, and of the
+/// retention plus a week and a day at most (the runner checks once a day).
+#[test]
+fn an_instance_keeps_between_the_retention_and_a_week_more_of_sets() {
+    use super::runner::run_instance_in;
+    use crate::time::MILLIS_PER_DAY;
+    let settings = FleetSettings {
+        instances: 1,
+        days: 60,
+        failure_per_mille: 0,
+        mix: plain_mysql(),
+        ..FleetSettings::default()
+    };
+    let clients = only(ClientKind::Burst, ClientParams::default());
+    let mut sim = crate::Simulation::default();
+    let mut tally = Tally::new(settings.days);
+    run_instance_in(&mut sim, &settings, &clients, 0, &mut tally);
+    let (_, instance) = sim.instances().iter().next().unwrap();
+    let history = instance.history();
+    let (oldest, newest) = (
+        history.first().unwrap().ended,
+        history.last().unwrap().ended,
+    );
+    let span = newest.as_millis() - oldest.as_millis();
+    let retain = i64::from(settings.retain_days) * MILLIS_PER_DAY;
+    assert!(span >= retain, "{span} ms kept");
+    assert!(span <= retain + 8 * MILLIS_PER_DAY, "{span} ms kept");
 }
 
 /// A built-in client hands the runner the kind of client it holds (so the loop is
