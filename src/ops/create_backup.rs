@@ -413,6 +413,7 @@ impl Simulation {
 
     /// [`Self::create_backup`] for a caller of `scope`: only the instances it sees exist for it
     /// (a RAM caller sees its own account's, ram.md).
+    #[inline(always)]
     pub fn create_backup_for(
         &mut self,
         scope: Scope<'_>,
