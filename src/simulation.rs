@@ -17,7 +17,7 @@ use compact_str::CompactString;
 use crate::authz::Identity;
 use crate::faults::{Faults, Subject};
 use crate::ids::{BackupId, BackupJobId, FIRST_BACKUP_ID, FIRST_JOB_ID};
-use crate::instance::{FullBackupMark, Instance, SetRecord};
+use crate::instance::{FullBackupMark, Instance};
 use crate::job::{backup_size, leading, ActiveJob, JobRecord};
 use crate::settings::Settings;
 use crate::time::{MaybeTimestamp, Timestamp, MILLIS_PER_HOUR};
@@ -398,7 +398,7 @@ fn settle_due(
         let job = instance.active_job();
         let end = job.map(ActiveJob::ends_at);
         let fails = job.is_some_and(|job| job.fails);
-        let automated = job.is_some_and(|job| job.mode == BackupMode::Automated);
+        let mode = job.map(|job| job.mode);
         let auto = instance.next_auto_start.get();
         match (end, auto) {
             (Some(end), auto) if end <= now && auto.is_none_or(|a| end <= a) => {
@@ -408,9 +408,8 @@ fn settle_due(
                     SetStatus::Success
                 };
                 end_job(instance, settings, end, outcome);
-                // Only a set that has expired already can make the one before it go.
-                if automated && retention_ran_out(end, instance.retention.millis(), now) {
-                    drop_expired_before_last(instance, now);
+                if let Some(mode) = mode {
+                    drop_expired_before_last(instance, mode, end, now);
                 }
             }
             (_, Some(start)) if start <= now => {
@@ -445,17 +444,26 @@ pub(crate) fn expired(
     mode == BackupMode::Automated && retention_ran_out(ended, keep_millis, now)
 }
 
-/// T-6 during a long settle: when the job that just ended left a set that has already
-/// expired, the record before it, if expired too, goes at once. A jump over years then
-/// holds one expired record at a time instead of every run it skips.
-fn drop_expired_before_last(instance: &mut Instance, now: Timestamp) {
+/// T-6 during a long settle: when the job of `mode` that just ended at `ended` left a set
+/// that has already expired, the record before it, if expired too, goes at once. A jump
+/// over years then holds one expired record at a time instead of every run it skips. The
+/// ended job is checked from its mode and end, so the records are read only then.
+#[inline(always)]
+fn drop_expired_before_last(
+    instance: &mut Instance,
+    mode: BackupMode,
+    ended: Timestamp,
+    now: Timestamp,
+) {
     let keep = instance.retention.millis();
+    if !expired(mode, ended, keep, now) {
+        return;
+    }
     let Some(state) = instance.backup.existing_mut() else {
         return;
     };
-    if let [.., before, last] = state.records() {
-        let gone = |r: &SetRecord| expired(r.mode(), r.ended(), keep, now);
-        if gone(last) && gone(before) {
+    if let [.., before, _] = state.records() {
+        if expired(before.mode(), before.ended(), keep, now) {
             let at = state.records().len() - 2;
             state.remove_record(at);
         }

@@ -181,14 +181,7 @@ impl BackupState {
     /// The newest acceptance: the active manual job's start, or the newest manual
     /// record's, or a kept time.
     fn newest_acceptance(&self) -> Option<Timestamp> {
-        let from_jobs = self.active_manual_start().or_else(|| {
-            let history = self.history();
-            let at = self
-                .history
-                .iter()
-                .rposition(|r| r.mode() == BackupMode::Manual)?;
-            history.get(at).map(|r| r.started)
-        });
+        let from_jobs = self.job_starts(None).next();
         let kept = self
             .extra()
             .and_then(|extra| extra.stored().last().copied());
