@@ -395,22 +395,17 @@ fn settle_due(
     now: Timestamp,
 ) {
     loop {
-        let job = instance.active_job();
-        let end = job.map(ActiveJob::ends_at);
-        let fails = job.is_some_and(|job| job.fails);
-        let mode = job.map(|job| job.mode);
+        let job = (instance.active_job()).map(|job| (job.ends_at(), job.fails, job.mode));
         let auto = instance.next_auto_start.get();
-        match (end, auto) {
-            (Some(end), auto) if end <= now && auto.is_none_or(|a| end <= a) => {
+        match (job, auto) {
+            (Some((end, fails, mode)), auto) if end <= now && auto.is_none_or(|a| end <= a) => {
                 let outcome = if fails {
                     SetStatus::Failed
                 } else {
                     SetStatus::Success
                 };
                 end_job(instance, settings, end, outcome);
-                if let Some(mode) = mode {
-                    drop_expired_before_last(instance, mode, end, now);
-                }
+                drop_expired_before_last(instance, mode, end, now);
             }
             (_, Some(start)) if start <= now => {
                 start_automatic(instance, ids, settings, faults, start);
