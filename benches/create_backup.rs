@@ -10,6 +10,12 @@
 //!
 //! Run: `cargo bench --bench create_backup` (a filter such as `-- '/1000$'` picks a size).
 //!
+//! With `CREATE_BACKUP_CELL=CELL:N:ROUNDS` in the environment the binary runs no
+//! criterion: it sends ROUNDS rounds of cell CELL (`accept`, `reject_job_exists`,
+//! `reject_not_found`, `batch_accept`, `batch_reject_job_exists`) over N instances,
+//! untimed, through [`send`], for counting instructions under callgrind
+//! (`benches/floor.sh PROTOTYPE_DIR instructions`).
+//!
 //! The allocator is the program's, mimalloc, which asks for transparent huge pages for
 //! its large regions: at 1e6 instances a request otherwise pays a TLB miss and page walk
 //! on each of the instance, its table slot and its blocks. `MIMALLOC_ALLOW_THP=0` runs
@@ -24,7 +30,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use compact_str::CompactString;
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, BenchmarkId, Criterion};
 use rds_backup_sim::fleet::FleetRng;
 use rds_backup_sim::{
     CreateBackupRequest, Database, Engine, InstanceId, InstanceSpec, Simulation, Timestamp,
@@ -96,7 +102,8 @@ fn timed(work: impl FnOnce()) -> Duration {
 }
 
 /// `create_backup` for each of `requests`, one call each or `BATCH` at a time; how many
-/// were accepted.
+/// were accepted. Never inlined: instruction counts collect inside it (`cell_once`).
+#[inline(never)]
 fn send(
     sim: &mut Simulation,
     requests: &[CreateBackupRequest<'_>],
@@ -123,6 +130,75 @@ fn requests(ids: &[CompactString]) -> Vec<CreateBackupRequest<'_>> {
     ids.iter()
         .map(|id| CreateBackupRequest::for_instance(id))
         .collect()
+}
+
+/// `n` instances each with a job that runs for ten years (CB-16), and their ids.
+fn refusing(n: usize) -> (Simulation, Vec<CompactString>) {
+    let (mut sim, ids) = fleet(n, Some(315_360_000));
+    let now = sim.clock();
+    for id in &ids {
+        sim.create_backup(&CreateBackupRequest::for_instance(id), now)
+            .expect("the first request is accepted");
+    }
+    (sim, ids)
+}
+
+/// Ids of the same shape as the instances' that no instance has, in random order.
+fn ghosts(n: usize) -> Vec<CompactString> {
+    let mut ghosts: Vec<CompactString> = (0..n).map(|i| id_of(i, true)).collect();
+    shuffle(&mut ghosts);
+    ghosts
+}
+
+/// `CREATE_BACKUP_CELL=CELL:N:ROUNDS`: the cell's requests, untimed (see the module's
+/// documentation); an error for a spec that does not parse.
+fn cell_once(spec: &str) -> Result<(), String> {
+    let usage = || format!("CREATE_BACKUP_CELL={spec:?}: expected CELL:N:ROUNDS");
+    let mut parts = spec.split(':');
+    let (Some(cell), Some(n), Some(count), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(usage());
+    };
+    let n: usize = n.parse().map_err(|_| usage())?;
+    let count: usize = count.parse().map_err(|_| usage())?;
+    let batched = cell.starts_with("batch_");
+    let accepted = match cell {
+        "accept" | "batch_accept" => {
+            let (mut sim, ids) = fleet(n, None);
+            let asked = requests(&ids);
+            let mut now = sim.clock();
+            let mut accepted = 0;
+            for _ in 0..count {
+                now = now.saturating_add_millis(ROUND_MS);
+                accepted += send(&mut sim, &asked, now, batched);
+                for id in &ids {
+                    sim.forget_sets_before(id, Timestamp::MAX, |_| ());
+                }
+            }
+            accepted
+        }
+        "reject_job_exists" | "batch_reject_job_exists" | "reject_not_found" => {
+            let (mut sim, ids) = refusing(n);
+            let absent = ghosts(n);
+            let ids = if cell == "reject_not_found" {
+                &absent
+            } else {
+                &ids
+            };
+            let asked = requests(ids);
+            let now = sim.clock();
+            (0..count)
+                .map(|_| send(&mut sim, &asked, now, batched))
+                .sum()
+        }
+        _ => return Err(format!("CREATE_BACKUP_CELL: no cell {cell:?}")),
+    };
+    println!(
+        "{cell} n={n} rounds={count} requests={} accepted={accepted}",
+        n * count
+    );
+    Ok(())
 }
 
 fn bench(c: &mut Criterion) {
@@ -156,15 +232,10 @@ fn bench(c: &mut Criterion) {
 
         // Refused: every instance has a job that runs for ten years (CB-16, the last
         // check but the quota's); and ids that no instance has (CB-6).
-        let (mut sim, ids) = fleet(n, Some(315_360_000));
+        let (mut sim, ids) = refusing(n);
         let now = sim.clock();
-        for id in &ids {
-            sim.create_backup(&CreateBackupRequest::for_instance(id), now)
-                .expect("the first request is accepted");
-        }
-        let mut ghosts: Vec<CompactString> = (0..n).map(|i| id_of(i, true)).collect();
-        shuffle(&mut ghosts);
-        let (exists, absent) = (requests(&ids), requests(&ghosts));
+        let absent_ids = ghosts(n);
+        let (exists, absent) = (requests(&ids), requests(&absent_ids));
         for (cell, asked, batched) in [
             ("reject_job_exists", &exists, false),
             ("reject_not_found", &absent, false),
@@ -199,4 +270,15 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(spec) = std::env::var("CREATE_BACKUP_CELL") {
+        if let Err(message) = cell_once(&spec) {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -14,8 +14,17 @@
 # `micro` at 1e3 and 1e6 for V3, V3c, V5b and V5c, V3c again without the ended jobs'
 # records (NO_RECORD=1), then `fleet perinst` and `fleet perinst-c` (1e6 instances x 30
 # days; 1 shard on 1 thread, 16 on 2). Compare within a round: the machine is shared.
+#
+# usage: bash benches/floor.sh PROTOTYPE_DIR instructions
+#
+# Instead of timing: instructions per request at 1e3, the same on every host (valgrind's
+# callgrind; docs/performance.md, "Issue 12, twelfth pass"). Collected only inside the
+# function that sends a round (ours: `send` in benches/create_backup.rs, run as
+# CREATE_BACKUP_CELL=CELL:N:ROUNDS; the prototype's `S::pass`, one cell of `micro` by the
+# patch's CELL variable), as the difference between 2 and 12 rounds over 1,000 instances,
+# so that building and priming cancel out.
 set -euo pipefail
-src=${1:?usage: bash benches/floor.sh PROTOTYPE_DIR [ROUNDS]}
+src=${1:?usage: bash benches/floor.sh PROTOTYPE_DIR [ROUNDS|instructions]}
 rounds=${2:-2}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
@@ -26,6 +35,31 @@ cd "$work/proto"
 git apply -p1 "$here/floor/prototype-contract.patch"
 cargo build --release --quiet
 bin=$work/proto/target/release/rdsproto
+if [ "$rounds" = instructions ]; then
+  # Instructions collected inside function $1 while running the rest of the arguments.
+  collected() {
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null --collect-atstart=no \
+      --toggle-collect="$1" "${@:2}" 2>&1 | awk '/Collected :/ {print $4}'
+  }
+  # 10 rounds more of 1,000 requests each.
+  per_request() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 10000 }'; }
+  (cd "$here/.." && cargo bench --bench create_backup --no-run --quiet)
+  ours=$(cd "$here/.." && cargo bench --bench create_backup --no-run --message-format=json 2>/dev/null |
+    sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
+  for cell in accept reject_job_exists reject_not_found batch_accept batch_reject_job_exists; do
+    a=$(CREATE_BACKUP_CELL=$cell:1000:2 collected '*create_backup*send*' "$ours")
+    b=$(CREATE_BACKUP_CELL=$cell:1000:12 collected '*create_backup*send*' "$ours")
+    echo "ours $cell $(per_request "$a" "$b")"
+  done
+  for variant in V3-table V3c V5b V5c; do
+    for cell in accept reject notfound; do
+      a=$(CELL=$cell collected '*bench*S*pass*' "$bin" micro 1000 1 2000 "$variant")
+      b=$(CELL=$cell collected '*bench*S*pass*' "$bin" micro 1000 1 12000 "$variant")
+      echo "$variant $cell $(per_request "$a" "$b")"
+    done
+  done
+  exit 0
+fi
 for round in $(seq "$rounds"); do
   echo "### round $round: micro, HUGE=1 ($(date -u +%T))"
   for variant in V3-table V3c V5b V5c; do
