@@ -41,20 +41,20 @@ if [ "$rounds" = instructions ]; then
     valgrind --tool=callgrind --callgrind-out-file=/dev/null --collect-atstart=no \
       --toggle-collect="$1" "${@:2}" 2>&1 | awk '/Collected :/ {print $4}'
   }
-  # 10 rounds more of 1,000 requests each.
-  per_request() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) / 10000 }'; }
-  (cd "$here/.." && cargo bench --bench create_backup --no-run --quiet)
-  ours=$(cd "$here/.." && cargo bench --bench create_backup --no-run --message-format=json 2>/dev/null |
-    sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
+  # Runs of r1 and r2 rounds over n instances: their difference is (r2 - r1) * n requests.
+  n=1000 r1=2 r2=12
+  per_request() { awk -v a="$1" -v b="$2" -v k=$(( (r2 - r1) * n )) 'BEGIN { printf "%.1f", (b - a) / k }'; }
+  ours=$(cd "$here/.." && cargo bench --bench create_backup --no-run \
+    --message-format=json-render-diagnostics | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
   for cell in accept reject_job_exists reject_not_found batch_accept batch_reject_job_exists; do
-    a=$(CREATE_BACKUP_CELL=$cell:1000:2 collected '*create_backup*send*' "$ours")
-    b=$(CREATE_BACKUP_CELL=$cell:1000:12 collected '*create_backup*send*' "$ours")
+    a=$(CREATE_BACKUP_CELL=$cell:$n:$r1 collected '*create_backup*send*' "$ours")
+    b=$(CREATE_BACKUP_CELL=$cell:$n:$r2 collected '*create_backup*send*' "$ours")
     echo "ours $cell $(per_request "$a" "$b")"
   done
   for variant in V3-table V3c V5b V5c; do
     for cell in accept reject notfound; do
-      a=$(CELL=$cell collected '*bench*S*pass*' "$bin" micro 1000 1 2000 "$variant")
-      b=$(CELL=$cell collected '*bench*S*pass*' "$bin" micro 1000 1 12000 "$variant")
+      a=$(CELL=$cell collected '*bench*S*pass*' "$bin" micro $n 1 $(( r1 * n )) "$variant")
+      b=$(CELL=$cell collected '*bench*S*pass*' "$bin" micro $n 1 $(( r2 * n )) "$variant")
       echo "$variant $cell $(per_request "$a" "$b")"
     done
   done
